@@ -1,0 +1,5 @@
+import sys
+
+from dutygraph.cli import main
+
+sys.exit(main())

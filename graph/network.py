@@ -1,0 +1,97 @@
+"""The networkx view of the graph: typed nodes, typed edges, built once from the RDF.
+
+Literals and types are node attributes (not edges), so paths and centrality run over the
+relations people mean: who leads whom, who holds which duty, which duty serves what.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from dutygraph.ontology.namespaces import ODRL, ORG, Namespaces
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from .records import agent_kind, label, local_name
+
+
+def _node_classes(ns: Namespaces) -> dict[str, URIRef]:
+    dg = ns.dg
+    return {
+        "body": ORG.Organization,
+        "post": ORG.Post,
+        "duty": dg.Provision,
+        "function": dg.Function,
+        "talent-category": dg.TalentCategory,
+        "level": dg.AdministrativeLevel,
+        "mechanism": dg.Mechanism,
+        "step": dg.ProcedureStep,
+        "condition": dg.Condition,
+    }
+
+
+def _edge_predicates(ns: Namespaces) -> dict[str, URIRef]:
+    dg = ns.dg
+    return {
+        "leads": dg.leads,
+        "unit_of": ORG.unitOf,
+        "member_of": dg.memberOf,
+        "submits_to": dg.submitsTo,
+        "guides": dg.guides,
+        "supervises": dg.supervises,
+        "supports": dg.supports,
+        "establishes": dg.establishes,
+        "assigns_tasks_to": dg.assignsTasksTo,
+        "consults": dg.consults,
+        "post_in": ORG.postIn,
+        "is_kind_of": dg.isKindOf,
+        "ex_officio": dg.servesExOfficioAs,
+        "concerns": dg.concerns,
+        "serves_function": dg.servesFunction,
+        "concerns_talent_category": dg.concernsTalentCategory,
+        "applies_at_level": dg.appliesAtLevel,
+        "has_condition": dg.condition,
+        "has_step": dg.step,
+        "next_step": dg.nextStep,
+        "step_actor": dg.actor,
+        "based_on": dg.basedOn,
+    }
+
+
+def node_id(iri: URIRef, ns: Namespaces) -> str:
+    """'body/party-committee', 'duty/a05-3', 'level/county'."""
+    text = str(iri)
+    if text.startswith(ns.ontology):  # the only vocabulary nodes are the levels
+        return "level/" + text.removeprefix(ns.ontology)
+    return text.removeprefix(ns.data)
+
+
+def project(graph: Graph, ns: Namespaces) -> nx.MultiDiGraph:
+    """Typed nodes and typed edges; a duty's holder points to it ('holds_duty')."""
+    network = nx.MultiDiGraph()
+    for node_type, cls in _node_classes(ns).items():
+        for iri in graph.subjects(RDF.type, cls):
+            attrs = {
+                "type": node_type,
+                "iri": str(iri),
+                "label_zh": label(graph, iri, "zh"),
+                "label_en": label(graph, iri, "en"),
+            }
+            if node_type in ("body", "post"):
+                attrs["kind"] = agent_kind(graph, iri, ns)
+            if node_type == "duty":
+                attrs["modality"] = local_name(graph.value(iri, ns.dg.modality), ns)
+            network.add_node(node_id(iri, ns), **attrs)
+    for relation, predicate in _edge_predicates(ns).items():
+        for subject, obj in graph.subject_objects(predicate):
+            _add_edge(network, node_id(subject, ns), node_id(obj, ns), relation)
+    for duty, actor in graph.subject_objects(ODRL.assignee):
+        _add_edge(network, node_id(actor, ns), node_id(duty, ns), "holds_duty")
+    for duty, assigner in graph.subject_objects(ODRL.assigner):
+        _add_edge(network, node_id(assigner, ns), node_id(duty, ns), "assigns")
+    return network
+
+
+def _add_edge(network: nx.MultiDiGraph, source: str, target: str, relation: str) -> None:
+    # only between nodes the projection knows: literals and vocabulary stay out
+    if source in network and target in network:
+        network.add_edge(source, target, key=relation, relation=relation)

@@ -1,0 +1,62 @@
+"""Counts people want at a glance: by class, by modality, by article."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dutygraph.ontology.namespaces import ORG
+from rdflib import URIRef
+from rdflib.namespace import RDF
+
+from .loaded import LoadedGraph
+from .records import duty_records
+
+
+def class_counts(loaded: LoadedGraph) -> dict[str, int]:
+    dg = loaded.ns.dg
+    classes: dict[str, URIRef] = {
+        "bodies (org:Organization)": ORG.Organization,
+        "  formal organizations": ORG.FormalOrganization,
+        "  organizational units": ORG.OrganizationalUnit,
+        "  social groups": dg.SocialGroup,
+        "posts": ORG.Post,
+        "provisions (dg:Provision)": dg.Provision,
+        "conditions": dg.Condition,
+        "ex officio appointments": dg.ExOfficioAppointment,
+        "relation statements": dg.RelationStatement,
+        "functions": dg.Function,
+        "talent categories": dg.TalentCategory,
+        "mechanisms": dg.Mechanism,
+        "procedure steps": dg.ProcedureStep,
+        "actions": dg.Action,
+        "articles": dg.Article,
+        "sentences": dg.Sentence,
+    }
+    graph = loaded.union
+    return {name: len(set(graph.subjects(RDF.type, cls))) for name, cls in classes.items()}
+
+
+def summary(loaded: LoadedGraph) -> dict:
+    records = duty_records(loaded.union, loaded.ns)
+    return {
+        "documents": loaded.manifest["documents"],
+        "triples": len(loaded.union),
+        "classes": class_counts(loaded),
+        "modality": dict(sorted(Counter(r.modality for r in records).items())),
+        "implied actors": sum(r.actor_implied for r in records),
+        "with a level": sum(bool(r.levels) for r in records),
+        "with a condition": sum(bool(r.conditions) for r in records),
+        "by article": dict(sorted(Counter(r.article for r in records).items())),
+    }
+
+
+def format_summary(data: dict) -> str:
+    lines = [f"documents: {', '.join(data['documents'])}", f"triples: {data['triples']}", ""]
+    lines += [f"{name:<28} {count:>6}" for name, count in data["classes"].items()]
+    lines += ["", "provisions by modality:"]
+    lines += [f"  {name:<26} {count:>6}" for name, count in data["modality"].items()]
+    for key in ("implied actors", "with a level", "with a condition"):
+        lines.append(f"  {key:<26} {data[key]:>6}")
+    lines += ["", "provisions by article:"]
+    lines += ["  " + "  ".join(f"{'preamble' if a == 0 else a}:{n}" for a, n in data["by article"].items())]
+    return "\n".join(lines)

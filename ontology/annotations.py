@@ -1,0 +1,342 @@
+"""Load and check a curated reading (`annotations/{doc}.yaml`); see annotations/README.md.
+
+Shape errors (a missing field, an unknown modality) come from pydantic; reference errors
+(an actor that is not a body or post) from `check_references`. Both name the file, the entry
+and what is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Level = Literal["central", "provincial", "prefectural", "county"]
+LEVEL_RANKS: dict[str, int] = {"county": 1, "prefectural": 2, "provincial": 3, "central": 4}
+Modality = Literal["obligation", "permission", "encouragement"]
+BodyClass = Literal["FormalOrganization", "OrganizationalUnit", "SocialGroup"]
+BodyKind = Literal[
+    "party-organization",
+    "government",
+    "party-department",
+    "functional-department",
+    "coordinating-body",
+    "working-body",
+    "employer",
+    "mass-organization",
+    "democratic-party",
+    "social-force",
+    "service-agency",
+    "research-institution",
+    "third-party",
+    "locality",
+    "individual",
+]
+RelationName = Literal[
+    "leads",
+    "unit-of",
+    "member-of",
+    "submits-to",
+    "guides",
+    "supervises",
+    "supports",
+    "establishes",
+    "assigns-tasks-to",
+    "consults",
+]
+Operator = Literal["eq", "neq", "gteq", "lteq", "isAnyOf"]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class AnnotationError(ValueError):
+    """A curated reading is malformed or refers to something that does not exist."""
+
+    def __init__(self, file: Path | str, entry: str, problem: str) -> None:
+        self.file, self.entry, self.problem = str(file), entry, problem
+        super().__init__(f"{file}: {entry}: {problem}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Text(Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Quoted(Strict):
+    quote: str = Field(min_length=1)
+    article: int = Field(ge=0)
+    occurrence: int = Field(default=1, ge=1)
+    note_zh: str | None = None
+    note_en: str | None = None
+
+
+class Labelled(Strict):
+    id: Slug
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    alt_zh: list[str] = []
+    alt_en: list[str] = []
+
+
+class Action(Labelled):
+    note_zh: str | None = None
+    note_en: str | None = None
+
+
+class Concept(Labelled, Quoted):
+    """A function of article 1, a talent category of article 7, a condition."""
+
+
+class Body(Labelled, Quoted):
+    class_: BodyClass = Field(alias="class")
+    kind: BodyKind
+    unit_of: Slug | None = None
+    kind_of: Slug | None = None
+
+    @model_validator(mode="after")
+    def _unit_has_parent(self) -> Body:
+        if self.class_ == "OrganizationalUnit" and not self.unit_of:
+            raise ValueError("an OrganizationalUnit needs unit_of (the body it is a unit of)")
+        return self
+
+
+class Post(Labelled, Quoted):
+    post_in: Slug
+
+
+class Appointment(Quoted):
+    id: Slug
+    holders: list[Slug] = Field(min_length=1)
+    appointed_to: Slug
+    condition: Slug | None = None
+
+
+class Relation(Quoted):
+    subject: Slug
+    relation: RelationName
+    object: Slug
+    condition: Slug | None = None
+
+
+class LevelConstraint(Strict):
+    op: Operator
+    value: Level | list[Level]
+
+    @model_validator(mode="after")
+    def _list_only_for_any_of(self) -> LevelConstraint:
+        if (self.op == "isAnyOf") != isinstance(self.value, list):
+            raise ValueError("isAnyOf takes a list of levels; the other operators take one level")
+        return self
+
+    def admits(self, level: str) -> bool:
+        rank, values = LEVEL_RANKS[level], self.value
+        if self.op == "isAnyOf":
+            return level in values
+        other = LEVEL_RANKS[values]  # type: ignore[index]
+        return {
+            "eq": rank == other,
+            "neq": rank != other,
+            "gteq": rank >= other,
+            "lteq": rank <= other,
+        }[self.op]
+
+
+class Duty(Quoted):
+    id: Annotated[str, Field(pattern=r"^(?:a\d{2}|p)-\d+[a-z]?$")]
+    actor: Slug
+    implied: bool
+    modality: Modality
+    action: Slug
+    object: Text
+    assigner: Slug | None = None
+    assigner_implied: bool = False
+    concerns: list[Slug] = []
+    levels: list[LevelConstraint] = []
+    conditions: list[Slug] = []
+    functions: list[Slug] = []
+    talent_categories: list[Slug] = []
+
+    def admitted_levels(self) -> list[str]:
+        """Every level all the constraints admit (all levels when there is none)."""
+        return [lvl for lvl in LEVEL_RANKS if all(c.admits(lvl) for c in self.levels)]
+
+
+class Step(Quoted):
+    article: int | None = Field(default=None, ge=0)  # default: the mechanism's article
+    actor: Slug
+    action: Slug
+    object: Text
+    implied: bool | None = None  # default: as the duty behind the step, else False
+    duty: str | None = None
+
+
+class Mechanism(Labelled, Quoted):
+    steps: list[Step] = Field(min_length=1)
+
+
+class Reading(Strict):
+    document: Slug
+    actions: list[Action] = []
+    functions: list[Concept] = []
+    talent_categories: list[Concept] = []
+    bodies: list[Body] = []
+    posts: list[Post] = []
+    conditions: list[Concept] = []
+    appointments: list[Appointment] = []
+    relations: list[Relation] = []
+    duties: list[Duty] = []
+    mechanisms: list[Mechanism] = []
+
+
+class SourceTitle(Strict):
+    zh: str
+    en: str
+    quote: str
+    article: int = 0
+
+
+class SourceHeader(Strict):
+    verified: bool
+    note_zh: str
+    note_en: str
+
+
+class SourceMetadata(Strict):
+    """`sources/{doc}.meta.yaml`: what is known about a document as received."""
+
+    id: Slug
+    file: str
+    received_as: str | None = None
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    language: str
+    title: SourceTitle
+    header: SourceHeader
+
+
+def _entry_name(data: Any, location: tuple[int | str, ...]) -> str:
+    """'duties[12] (a05-3)' for an error inside the 13th duty."""
+    parts, node = [], data
+    for step in location:
+        if isinstance(step, int):
+            parts[-1] += f"[{step}]"
+        else:
+            parts.append(str(step))
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(step, int) and isinstance(node, dict) and "id" in node:
+            parts[-1] += f" ({node['id']})"
+    return ".".join(parts) or "(top level)"
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise AnnotationError(path, "(file)", "file not found") from error
+    except UnicodeDecodeError as error:
+        raise AnnotationError(path, "(file)", f"not UTF-8: {error}") from error
+    except yaml.YAMLError as error:
+        raise AnnotationError(path, "(file)", f"not valid YAML: {error}") from error
+
+
+def _validate(model: type[Model], path: Path) -> Model:
+    data = _load_yaml(path)
+    if not isinstance(data, dict):
+        raise AnnotationError(path, "(top level)", "expected a mapping of sections")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = first["loc"]
+        # the offending field is the last name; the entry is everything before it
+        entry = _entry_name(data, tuple(loc[:-1])) if len(loc) > 1 else "(top level)"
+        field = loc[-1] if loc else ""
+        more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+        raise AnnotationError(path, entry, f"{field}: {first['msg']}{more}") from error
+
+
+def load_reading(path: Path) -> Reading:
+    reading = _validate(Reading, path)
+    check_references(reading, path)
+    return reading
+
+
+def load_metadata(path: Path) -> SourceMetadata:
+    return _validate(SourceMetadata, path)
+
+
+def _unique(path: Path, section: str, ids: list[str]) -> set[str]:
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            raise AnnotationError(path, f"{section}[{index}] ({item})", "duplicate id")
+        seen.add(item)
+    return seen
+
+
+def check_references(reading: Reading, path: Path) -> None:
+    """Every id an entry refers to exists, in the section it must be in."""
+    actions = _unique(path, "actions", [a.id for a in reading.actions])
+    functions = _unique(path, "functions", [f.id for f in reading.functions])
+    categories = _unique(path, "talent_categories", [c.id for c in reading.talent_categories])
+    bodies = _unique(path, "bodies", [b.id for b in reading.bodies])
+    posts = _unique(path, "posts", [p.id for p in reading.posts])
+    conditions = _unique(path, "conditions", [c.id for c in reading.conditions])
+    duties = _unique(path, "duties", [d.id for d in reading.duties])
+    _unique(path, "appointments", [a.id for a in reading.appointments])
+    _unique(path, "mechanisms", [m.id for m in reading.mechanisms])
+    both_agents = bodies & posts
+    if both_agents:
+        raise AnnotationError(path, "posts", f"ids used for both a body and a post: {sorted(both_agents)}")
+    agents = bodies | posts
+
+    def need(entry: str, field: str, value: str | None, known: set[str], what: str) -> None:
+        if value is not None and value not in known:
+            raise AnnotationError(path, entry, f"{field}: unknown {what} {value!r}")
+
+    for i, body in enumerate(reading.bodies):
+        entry = f"bodies[{i}] ({body.id})"
+        need(entry, "unit_of", body.unit_of, bodies, "body")
+        need(entry, "kind_of", body.kind_of, bodies, "body")
+    for i, post in enumerate(reading.posts):
+        need(f"posts[{i}] ({post.id})", "post_in", post.post_in, bodies, "body")
+    for i, ap in enumerate(reading.appointments):
+        entry = f"appointments[{i}] ({ap.id})"
+        for holder in ap.holders:
+            need(entry, "holders", holder, posts, "post")
+        need(entry, "appointed_to", ap.appointed_to, posts, "post")
+        need(entry, "condition", ap.condition, conditions, "condition")
+    for i, rel in enumerate(reading.relations):
+        entry = f"relations[{i}] ({rel.subject} {rel.relation} {rel.object})"
+        need(entry, "subject", rel.subject, agents, "body or post")
+        need(entry, "object", rel.object, agents, "body or post")
+        need(entry, "condition", rel.condition, conditions, "condition")
+    for i, duty in enumerate(reading.duties):
+        entry = f"duties[{i}] ({duty.id})"
+        need(entry, "actor", duty.actor, agents, "body or post")
+        need(entry, "assigner", duty.assigner, agents, "body or post")
+        need(entry, "action", duty.action, actions, "action")
+        for value in duty.concerns:
+            need(entry, "concerns", value, agents, "body or post")
+        for value in duty.conditions:
+            need(entry, "conditions", value, conditions, "condition")
+        for value in duty.functions:
+            need(entry, "functions", value, functions, "function")
+        for value in duty.talent_categories:
+            need(entry, "talent_categories", value, categories, "talent category")
+        if not duty.admitted_levels():
+            raise AnnotationError(path, entry, "levels: the constraints admit no level at all")
+    for i, mechanism in enumerate(reading.mechanisms):
+        for k, step in enumerate(mechanism.steps):
+            entry = f"mechanisms[{i}] ({mechanism.id}).steps[{k}]"
+            need(entry, "actor", step.actor, agents, "body or post")
+            need(entry, "action", step.action, actions, "action")
+            need(entry, "duty", step.duty, duties, "duty")

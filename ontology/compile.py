@@ -1,0 +1,442 @@
+"""Compile one document — its parsed structure, metadata and curated reading — into RDF.
+
+The IRIs and properties are those of MODEL.md. Every quote is located in the cleaned
+text here; a quote that is not there fails the build with the file and entry named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .annotations import (
+    AnnotationError,
+    Body,
+    Concept,
+    Duty,
+    Mechanism,
+    Quoted,
+    Reading,
+    SourceMetadata,
+    Text,
+)
+from .document import ParsedDocument
+from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, Namespaces
+
+CONTEXT_CHARS = 32  # prefix / suffix length of a TextQuoteSelector
+
+MODALITY_CLASS = {"obligation": ODRL.Duty, "permission": ODRL.Permission}
+BODY_CLASS = {"FormalOrganization": ORG.FormalOrganization, "OrganizationalUnit": ORG.OrganizationalUnit}
+SCHEME_LABELS = {
+    "functions": ("党管人才的职能", "Functions of the Party's leadership of talent work"),
+    "talent_categories": ("人才类别", "Talent categories"),
+    "conditions": ("条件", "Conditions"),
+}
+RELATION_LOCAL = {
+    "leads": "leads",
+    "member-of": "memberOf",
+    "submits-to": "submitsTo",
+    "guides": "guides",
+    "supervises": "supervises",
+    "supports": "supports",
+    "establishes": "establishes",
+    "assigns-tasks-to": "assignsTasksTo",
+    "consults": "consults",
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    start: int
+    end: int
+
+
+class DocumentCompiler:
+    """Adds one document's triples to `graph`."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        ns: Namespaces,
+        parsed: ParsedDocument,
+        meta: SourceMetadata,
+        reading: Reading,
+        annotation_file: Path,
+    ) -> None:
+        self.g, self.ns, self.doc, self.meta, self.reading = graph, ns, parsed, meta, reading
+        self.file = annotation_file
+        self.dg, self.id = ns.dg, ns.id
+        self.doc_iri = self.id[f"document/{meta.id}"]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def add(self, s: Node, p: Node, o: Node) -> None:
+        self.g.add((s, p, o))  # type: ignore[arg-type]
+
+    def label(self, subject: URIRef, zh: str, en: str, alt_zh=(), alt_en=()) -> None:
+        for value, lang in ((zh, "zh"), (en, "en")):
+            self.add(subject, SKOS.prefLabel, Literal(value, lang=lang))
+            self.add(subject, RDFS.label, Literal(value, lang=lang))
+        for value in alt_zh:
+            self.add(subject, SKOS.altLabel, Literal(value, lang="zh"))
+        for value in alt_en:
+            self.add(subject, SKOS.altLabel, Literal(value, lang="en"))
+
+    def notes(self, subject: URIRef, item: Quoted) -> None:
+        if item.note_zh:
+            self.add(subject, SKOS.note, Literal(item.note_zh, lang="zh"))
+        if item.note_en:
+            self.add(subject, SKOS.note, Literal(item.note_en, lang="en"))
+
+    def text(self, subject: URIRef, predicate: URIRef, text: Text) -> None:
+        self.add(subject, predicate, Literal(text.zh, lang="zh"))
+        self.add(subject, predicate, Literal(text.en, lang="en"))
+
+    def part_iri(self, article: int) -> URIRef:
+        return self.id[f"document/{self.meta.id}/" + ("preamble" if article == 0 else f"article/{article}")]
+
+    def locate(self, item: Quoted, entry: str) -> Located:
+        """Offsets of the `occurrence`-th `quote` inside its article."""
+        try:
+            part = self.doc.part(item.article)
+        except KeyError as error:
+            raise AnnotationError(self.file, entry, f"article: {error.args[0]}") from error
+        text, position = self.doc.text, part.start - 1
+        for _ in range(item.occurrence):
+            position = text.find(item.quote, position + 1, part.end)
+            if position < 0:
+                elsewhere = [a.number for a in self.doc.articles if item.quote in text[a.start : a.end]]
+                hint = f"; it occurs in article(s) {elsewhere}" if elsewhere else ""
+                where = "the preamble" if item.article == 0 else f"article {item.article}"
+                raise AnnotationError(
+                    self.file,
+                    entry,
+                    f"quote not found in {where} (occurrence {item.occurrence}): {item.quote!r}{hint}",
+                )
+        return Located(position, position + len(item.quote))
+
+    def source(self, subject: URIRef, item: Quoted, entry: str) -> Located:
+        """dg:source with quote and position selectors, prov:wasDerivedFrom, dg:article."""
+        at = self.locate(item, entry)
+        text = self.doc.text
+        source = URIRef(f"{subject}/source")
+        quote, position = URIRef(f"{source}/quote"), URIRef(f"{source}/position")
+        self.add(subject, self.dg.source, source)
+        self.add(source, RDF.type, OA.SpecificResource)
+        self.add(source, OA.hasSource, self.doc_iri)
+        self.add(source, OA.hasSelector, quote)
+        self.add(source, OA.hasSelector, position)
+        self.add(quote, RDF.type, OA.TextQuoteSelector)
+        self.add(quote, OA.exact, Literal(text[at.start : at.end]))
+        prefix = text[max(0, at.start - CONTEXT_CHARS) : at.start]
+        suffix = text[at.end : at.end + CONTEXT_CHARS]
+        if prefix:
+            self.add(quote, OA.prefix, Literal(prefix))
+        if suffix:
+            self.add(quote, OA.suffix, Literal(suffix))
+        self.add(position, RDF.type, OA.TextPositionSelector)
+        self.add(position, OA.start, Literal(at.start))
+        self.add(position, OA.end, Literal(at.end))
+        for part, sentence in self.doc.sentences_overlapping(at.start, at.end):
+            self.add(
+                subject,
+                PROV.wasDerivedFrom,
+                URIRef(f"{self.part_iri(part.number)}/sentence/{sentence.number}"),
+            )
+        self.add(subject, self.dg.article, self.part_iri(item.article))
+        self.notes(subject, item)
+        return at
+
+    def agent(self, slug: str) -> URIRef:
+        bodies = {b.id for b in self.reading.bodies}
+        return self.id[f"body/{slug}"] if slug in bodies else self.id[f"post/{slug}"]
+
+    def agent_labels(self, slug: str) -> tuple[str, str]:
+        for item in (*self.reading.bodies, *self.reading.posts):
+            if item.id == slug:
+                return item.zh, item.en
+        raise KeyError(slug)
+
+    def action_labels(self, slug: str) -> tuple[str, str]:
+        action = next(a for a in self.reading.actions if a.id == slug)
+        return action.zh, action.en
+
+    # -- the document --------------------------------------------------------------------
+
+    def compile(self) -> None:
+        self.document()
+        self.structure()
+        self.actions()
+        self.concepts("functions", self.reading.functions, "function", self.dg.Function)
+        self.concepts(
+            "talent_categories", self.reading.talent_categories, "talent-category", self.dg.TalentCategory
+        )
+        self.concepts("conditions", self.reading.conditions, "condition", self.dg.Condition)
+        self.bodies()
+        self.posts()
+        self.appointments()
+        self.relations()
+        self.duties()
+        self.mechanisms()
+
+    def document(self) -> None:
+        doc, meta = self.doc_iri, self.meta
+        self.add(doc, RDF.type, ELI.LegalResource)
+        self.add(doc, DCTERMS.title, Literal(meta.title.zh, lang="zh"))
+        self.add(doc, DCTERMS.title, Literal(meta.title.en, lang="en"))
+        self.label(doc, meta.title.zh, meta.title.en)
+        self.add(doc, DCTERMS.language, Literal(meta.language))
+        self.add(doc, self.dg.sourceFile, Literal(meta.file))
+        self.add(doc, self.dg.sha256, Literal(meta.sha256))
+        self.add(doc, self.dg.cleanedText, Literal(self.doc.text))
+        self.add(doc, self.dg.headerVerified, Literal(meta.header.verified))
+        self.add(doc, SKOS.note, Literal(meta.header.note_zh, lang="zh"))
+        self.add(doc, SKOS.note, Literal(meta.header.note_en, lang="en"))
+        for line in self.doc.header:
+            predicate = self.dg.headerNumber if line.kind == "issuing-number" else self.dg.headerTitle
+            self.add(doc, predicate, Literal(line.text))
+        # the title is sourced like everything else: the preamble names the subject
+        self.source(doc, Quoted(quote=meta.title.quote, article=meta.title.article), "meta.title")
+
+    def subdivision(
+        self, iri: URIRef, cls: URIRef, parent: URIRef, number: int, start: int, end: int
+    ) -> None:
+        self.add(iri, RDF.type, cls)
+        self.add(iri, ELI.is_part_of, parent)
+        self.add(parent, ELI.has_part, iri)
+        self.add(iri, ELI.number, Literal(str(number)))
+        self.add(iri, self.dg.order, Literal(number))
+        self.add(iri, self.dg.startOffset, Literal(start))
+        self.add(iri, self.dg.endOffset, Literal(end))
+        self.add(iri, self.dg.text, Literal(self.doc.text[start:end]))
+
+    def structure(self) -> None:
+        base = f"document/{self.meta.id}"
+        parts = []
+        if self.doc.preamble:
+            preamble = self.doc.preamble
+            iri = self.id[f"{base}/preamble"]
+            self.subdivision(iri, self.dg.Preamble, self.doc_iri, 0, preamble.start, preamble.end)
+            self.label(iri, "序言", "Preamble")
+            parts.append((iri, preamble))
+        for section in self.doc.sections:
+            iri = self.id[f"{base}/section/{section.number}"]
+            self.subdivision(iri, self.dg.Section, self.doc_iri, section.number, section.start, section.end)
+            self.add(iri, self.dg.heading, Literal(section.heading))
+            self.label(
+                iri,
+                self.doc.text[section.start : section.body_start] + section.heading,
+                f"Section {section.number}",
+            )
+        for article in self.doc.articles:
+            iri = self.part_iri(article.number)
+            parent = self.id[f"{base}/section/{article.section}"] if article.section else self.doc_iri
+            self.subdivision(iri, self.dg.Article, parent, article.number, article.start, article.end)
+            if article.heading:
+                self.add(iri, self.dg.heading, Literal(article.heading))
+            self.label(iri, f"第{article.number}条 {article.heading}".strip(), f"Article {article.number}")
+            parts.append((iri, article))
+        for iri, part in parts:
+            for sentence in part.sentences:
+                s_iri = URIRef(f"{iri}/sentence/{sentence.number}")
+                self.subdivision(s_iri, self.dg.Sentence, iri, sentence.number, sentence.start, sentence.end)
+                where_zh = "序言" if part.number == 0 else f"第{part.number}条"
+                where_en = "Preamble" if part.number == 0 else f"Article {part.number}"
+                self.label(
+                    s_iri, f"{where_zh}第{sentence.number}句", f"{where_en}, sentence {sentence.number}"
+                )
+
+    # -- vocabularies of the document -----------------------------------------------------
+
+    def scheme(self, slug: str, zh: str, en: str) -> URIRef:
+        iri = self.id[f"scheme/{slug}"]
+        self.add(iri, RDF.type, SKOS.ConceptScheme)
+        self.label(iri, zh, en)
+        return iri
+
+    def actions(self) -> None:
+        scheme = self.scheme("actions", "行为", "Actions")
+        for action in self.reading.actions:
+            iri = self.id[f"action/{action.id}"]
+            self.add(iri, RDF.type, self.dg.Action)
+            self.add(iri, SKOS.inScheme, scheme)
+            self.label(iri, action.zh, action.en, action.alt_zh, action.alt_en)
+
+    def concepts(self, section: str, items: list[Concept], path: str, cls: URIRef) -> None:
+        scheme = self.scheme(section.replace("_", "-"), *SCHEME_LABELS[section])
+        for index, item in enumerate(items):
+            iri = self.id[f"{path}/{item.id}"]
+            self.add(iri, RDF.type, cls)
+            self.add(iri, SKOS.inScheme, scheme)
+            self.label(iri, item.zh, item.en, item.alt_zh, item.alt_en)
+            self.source(iri, item, f"{section}[{index}] ({item.id})")
+
+    # -- bodies, posts and how they relate -----------------------------------------------------
+
+    def bodies(self) -> None:
+        for index, body in enumerate(self.reading.bodies):
+            iri = self.id[f"body/{body.id}"]
+            self.add(iri, RDF.type, self.body_class(body))
+            self.add(iri, ORG.classification, self.dg[f"kind-{body.kind}"])
+            if body.unit_of:
+                self.add(iri, ORG.unitOf, self.id[f"body/{body.unit_of}"])
+            if body.kind_of:
+                self.add(iri, self.dg.isKindOf, self.id[f"body/{body.kind_of}"])
+            self.label(iri, body.zh, body.en, body.alt_zh, body.alt_en)
+            self.source(iri, body, f"bodies[{index}] ({body.id})")
+
+    def body_class(self, body: Body) -> URIRef:
+        return BODY_CLASS.get(body.class_, self.dg.SocialGroup)
+
+    def posts(self) -> None:
+        for index, post in enumerate(self.reading.posts):
+            iri = self.id[f"post/{post.id}"]
+            self.add(iri, RDF.type, ORG.Post)
+            self.add(iri, ORG.postIn, self.id[f"body/{post.post_in}"])
+            self.label(iri, post.zh, post.en, post.alt_zh, post.alt_en)
+            self.source(iri, post, f"posts[{index}] ({post.id})")
+
+    def appointments(self) -> None:
+        for index, ap in enumerate(self.reading.appointments):
+            iri = self.id[f"appointment/{ap.id}"]
+            appointed = self.id[f"post/{ap.appointed_to}"]
+            self.add(iri, RDF.type, self.dg.ExOfficioAppointment)
+            for holder in ap.holders:
+                self.add(iri, self.dg.holder, self.id[f"post/{holder}"])
+            self.add(iri, self.dg.appointedTo, appointed)
+            if ap.condition:
+                self.add(iri, self.dg.condition, self.id[f"condition/{ap.condition}"])
+            elif len(ap.holders) == 1:
+                # only an unconditional, single-holder appointment is a plain fact
+                self.add(self.id[f"post/{ap.holders[0]}"], self.dg.servesExOfficioAs, appointed)
+            holders_zh = "或".join(self.agent_labels(h)[0] for h in ap.holders)
+            holders_en = " or ".join(self.agent_labels(h)[1] for h in ap.holders)
+            to_zh, to_en = self.agent_labels(ap.appointed_to)
+            self.label(iri, f"{holders_zh}担任{to_zh}", f"{holders_en} serves as {to_en}")
+            self.source(iri, ap, f"appointments[{index}] ({ap.id})")
+
+    def relation_predicate(self, name: str) -> URIRef:
+        return ORG.unitOf if name == "unit-of" else self.dg[RELATION_LOCAL[name]]
+
+    def relations(self) -> None:
+        seen: dict[str, int] = {}
+        for index, rel in enumerate(self.reading.relations):
+            key = f"{rel.subject}.{rel.relation}.{rel.object}"
+            seen[key] = seen.get(key, 0) + 1
+            iri = self.id[f"relation/{key}" + (f"-{seen[key]}" if seen[key] > 1 else "")]
+            subject, obj = self.agent(rel.subject), self.agent(rel.object)
+            predicate = self.relation_predicate(rel.relation)
+            self.add(iri, RDF.type, self.dg.RelationStatement)
+            self.add(iri, RDF.subject, subject)
+            self.add(iri, RDF.predicate, predicate)
+            self.add(iri, RDF.object, obj)
+            if rel.condition:
+                # a relation that holds only under a condition is not asserted as a fact
+                self.add(iri, self.dg.condition, self.id[f"condition/{rel.condition}"])
+            else:
+                self.add(subject, predicate, obj)
+            s_zh, s_en = self.agent_labels(rel.subject)
+            o_zh, o_en = self.agent_labels(rel.object)
+            self.label(iri, f"{s_zh} {rel.relation} {o_zh}", f"{s_en} {rel.relation} {o_en}")
+            self.source(iri, rel, f"relations[{index}] ({key})")
+
+    # -- provisions -------------------------------------------------------------------------
+
+    def duties(self) -> None:
+        for index, duty in enumerate(self.reading.duties):
+            self.duty(duty, f"duties[{index}] ({duty.id})")
+
+    def duty(self, duty: Duty, entry: str) -> None:
+        iri = self.id[f"duty/{duty.id}"]
+        self.add(iri, RDF.type, MODALITY_CLASS.get(duty.modality, self.dg.Encouragement))
+        self.add(iri, ODRL.assignee, self.agent(duty.actor))
+        self.add(iri, self.dg.actorImplied, Literal(duty.implied))
+        self.add(iri, self.dg.modality, self.dg[duty.modality])
+        self.add(iri, ODRL.action, self.id[f"action/{duty.action}"])
+        self.text(iri, self.dg.object, duty.object)
+        if duty.assigner:
+            self.add(iri, ODRL.assigner, self.agent(duty.assigner))
+            self.add(iri, self.dg.assignerImplied, Literal(duty.assigner_implied))
+        for body in duty.concerns:
+            self.add(iri, self.dg.concerns, self.agent(body))
+        self.constraints(iri, duty)
+        for value in duty.functions:
+            self.add(iri, self.dg.servesFunction, self.id[f"function/{value}"])
+        for value in duty.talent_categories:
+            self.add(iri, self.dg.concernsTalentCategory, self.id[f"talent-category/{value}"])
+        actor_zh, actor_en = self.agent_labels(duty.actor)
+        action_zh, action_en = self.action_labels(duty.action)
+        self.label(
+            iri, f"{actor_zh}：{action_zh}{duty.object.zh}", f"{actor_en}: {action_en} {duty.object.en}"
+        )
+        self.source(iri, duty, entry)
+
+    def constraints(self, iri: URIRef, duty: Duty) -> None:
+        number = 0
+        for level in duty.levels:
+            number += 1
+            constraint = URIRef(f"{iri}/constraint/{number}")
+            self.add(iri, ODRL.constraint, constraint)
+            self.add(constraint, RDF.type, ODRL.Constraint)
+            self.add(constraint, ODRL.leftOperand, self.dg.administrativeLevel)
+            self.add(constraint, ODRL.operator, ODRL[level.op])
+            values = level.value if isinstance(level.value, list) else [level.value]
+            for value in values:
+                self.add(constraint, ODRL.rightOperand, self.dg[value])
+        if duty.levels:
+            for value in duty.admitted_levels():
+                self.add(iri, self.dg.appliesAtLevel, self.dg[value])
+        for condition in duty.conditions:
+            number += 1
+            constraint = URIRef(f"{iri}/constraint/{number}")
+            condition_iri = self.id[f"condition/{condition}"]
+            self.add(iri, ODRL.constraint, constraint)
+            self.add(iri, self.dg.condition, condition_iri)
+            self.add(constraint, RDF.type, ODRL.Constraint)
+            self.add(constraint, ODRL.leftOperand, self.dg.circumstance)
+            self.add(constraint, ODRL.operator, ODRL.eq)
+            self.add(constraint, ODRL.rightOperand, condition_iri)
+
+    # -- mechanisms (articles 10–13) --------------------------------------------------------
+
+    def mechanisms(self) -> None:
+        for index, mechanism in enumerate(self.reading.mechanisms):
+            self.mechanism(mechanism, f"mechanisms[{index}] ({mechanism.id})")
+
+    def mechanism(self, mechanism: Mechanism, entry: str) -> None:
+        iri = self.id[f"mechanism/{mechanism.id}"]
+        self.add(iri, RDF.type, self.dg.Mechanism)
+        self.label(iri, mechanism.zh, mechanism.en, mechanism.alt_zh, mechanism.alt_en)
+        self.source(iri, mechanism, entry)
+        previous: URIRef | None = None
+        duties = {duty.id: duty for duty in self.reading.duties}
+        for order, step in enumerate(mechanism.steps, start=1):
+            behind = duties.get(step.duty or "")
+            implied = step.implied if step.implied is not None else bool(behind and behind.implied)
+            step = step.model_copy(
+                update={"article": step.article if step.article is not None else mechanism.article}
+            )
+            step_iri = URIRef(f"{iri}/step/{order}")
+            self.add(iri, self.dg.step, step_iri)
+            self.add(step_iri, RDF.type, self.dg.ProcedureStep)
+            self.add(step_iri, self.dg.order, Literal(order))
+            self.add(step_iri, self.dg.actor, self.agent(step.actor))
+            self.add(step_iri, self.dg.actorImplied, Literal(implied))
+            self.add(step_iri, ODRL.action, self.id[f"action/{step.action}"])
+            self.text(step_iri, self.dg.object, step.object)
+            if step.duty:
+                self.add(step_iri, self.dg.basedOn, self.id[f"duty/{step.duty}"])
+            if previous is not None:
+                self.add(previous, self.dg.nextStep, step_iri)
+            actor_zh, actor_en = self.agent_labels(step.actor)
+            action_zh, action_en = self.action_labels(step.action)
+            self.label(
+                step_iri,
+                f"{order}. {actor_zh}：{action_zh}{step.object.zh}",
+                f"{order}. {actor_en}: {action_en} {step.object.en}",
+            )
+            self.source(step_iri, step, f"{entry}.steps[{order - 1}]")
+            previous = step_iri

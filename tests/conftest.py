@@ -1,0 +1,38 @@
+"""Shared fixtures: one fresh build of the real inputs per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from dutygraph.graph.loaded import LoadedGraph, load
+from dutygraph.ontology.build import PACKAGE_DIR, BuildInputs, build
+
+SOURCE = PACKAGE_DIR / "sources" / "party-talent-work-opinion.txt"
+READING = PACKAGE_DIR / "annotations" / "party-talent-work-opinion.yaml"
+
+
+@pytest.fixture(scope="session")
+def built_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("build") / "graph"
+    build(output)
+    return output
+
+
+@pytest.fixture(scope="session")
+def loaded(built_dir: Path) -> LoadedGraph:
+    return load(built_dir)
+
+
+@pytest.fixture(scope="session")
+def text(loaded: LoadedGraph) -> str:
+    return loaded.texts["party-talent-work-opinion"]
+
+
+@pytest.fixture
+def inputs_copy(tmp_path: Path) -> BuildInputs:
+    """A private copy of every build input, for tests that break one."""
+    sources = shutil.copytree(PACKAGE_DIR / "sources", tmp_path / "sources")
+    annotations = shutil.copytree(PACKAGE_DIR / "annotations", tmp_path / "annotations")
+    return BuildInputs(sources=sources, annotations=annotations)
