@@ -8,8 +8,9 @@ import io
 from collections.abc import Callable
 
 import networkx as nx
-from dutygraph.ontology.rdf_files import bind_prefixes, canonical_nquads, canonical_ntriples, canonical_turtle
 from rdflib import Graph
+
+from dutygraph.ontology.rdf_files import bind_prefixes, canonical_nquads, canonical_ntriples, canonical_turtle
 
 from .loaded import LoadedGraph
 from .network import project
@@ -40,7 +41,7 @@ CSV_COLUMNS = [
 
 
 def _union(loaded: LoadedGraph) -> Graph:
-    graph = bind_prefixes(Graph(bind_namespaces="none"), loaded.ns)
+    graph = bind_prefixes(Graph(bind_namespaces="core"), loaded.ns)
     graph += loaded.union
     return graph
 

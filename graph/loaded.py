@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import Dataset, Graph, URIRef
+
 from dutygraph.ontology.build import DEFAULT_BUILD_DIR
 from dutygraph.ontology.namespaces import Namespaces
 from dutygraph.ontology.rdf_files import read_dataset, read_manifest, read_text
-from rdflib import Dataset, Graph, URIRef
 
 
 @dataclass

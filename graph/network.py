@@ -7,9 +7,10 @@ relations people mean: who leads whom, who holds which duty, which duty serves w
 from __future__ import annotations
 
 import networkx as nx
-from dutygraph.ontology.namespaces import ODRL, ORG, Namespaces
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+
+from dutygraph.ontology.namespaces import ODRL, ORG, Namespaces
 
 from .records import agent_kind, label, local_name
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dutygraph.ontology.namespaces import ELI, OA, ODRL, ORG, Namespaces
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
+
+from dutygraph.ontology.namespaces import ELI, OA, ODRL, ORG, Namespaces
 
 
 def label(graph: Graph, node: URIRef, lang: str) -> str:

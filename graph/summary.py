@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dutygraph.ontology.namespaces import ORG
 from rdflib import URIRef
 from rdflib.namespace import RDF
+
+from dutygraph.ontology.namespaces import ORG
 
 from .loaded import LoadedGraph
 from .records import duty_records

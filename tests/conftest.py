@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from dutygraph.graph.loaded import LoadedGraph, load
 from dutygraph.ontology.build import PACKAGE_DIR, BuildInputs, build
 

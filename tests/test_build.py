@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib.namespace import RDF
+
 from dutygraph.graph.loaded import LoadedGraph
 from dutygraph.ontology.build import DEFAULT_BUILD_DIR, BuildInputs
 from dutygraph.ontology.namespaces import OA, ORG
-from rdflib.namespace import RDF
 
 READING_NAME = "party-talent-work-opinion.yaml"
 

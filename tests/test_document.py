@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dutygraph.ontology.document import DocumentError, chinese_number, clean, parse
 
 from .conftest import SOURCE

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from rdflib import Dataset, Graph
+
 from dutygraph.graph.exports import CSV_COLUMNS, EXPORTERS
 from dutygraph.graph.loaded import LoadedGraph
-from rdflib import Dataset, Graph
 
 from .test_build import run_cli
 

@@ -1,0 +1,280 @@
+"""The knowledge itself, checked against the words of the document.
+
+Each test reads a passage of the text and asserts what the graph says about it: who acts,
+with which modality, at which level, under which condition.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from rdflib.namespace import RDF, SKOS
+
+from dutygraph.graph.loaded import LoadedGraph
+from dutygraph.graph.records import DutyRecord, duty_records, label
+from dutygraph.ontology.namespaces import ODRL, ORG, PROV
+
+
+@pytest.fixture(scope="module")
+def duties(loaded: LoadedGraph) -> list[DutyRecord]:
+    return duty_records(loaded.union, loaded.ns)
+
+
+def quoting(duties: list[DutyRecord], words: str) -> list[DutyRecord]:
+    return [d for d in duties if words in d.quote_zh]
+
+
+def all_labels(loaded: LoadedGraph, lang: str = "zh") -> set[str]:
+    graph = loaded.union
+    return {str(o) for o in graph.objects(None, SKOS.prefLabel) if o.language == lang} | {
+        str(o) for o in graph.objects(None, SKOS.altLabel) if o.language == lang
+    }
+
+
+def test_every_article_has_provisions(duties: list[DutyRecord]) -> None:
+    assert {d.article for d in duties} >= set(range(1, 23))
+    assert {d.modality for d in duties} == {"obligation", "permission", "encouragement"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "党委",
+        "党委（党组）",
+        "政府",
+        "党委组织部门",
+        "组织部门",
+        "人才工作领导小组",
+        "人力资源社会保障部门",
+        "用人单位",
+        "国有企业",
+        "事业单位",
+        "非公有制经济组织",
+        "新社会组织",
+        "人民团体",
+        "工会",
+        "共青团",
+        "妇联",
+        "科协",
+        "文联",
+        "作协",
+        "民主党派",
+        "工商联",
+        "无党派人士",
+        "人才培训机构",
+        "中介机构",
+        "从事国际人才交流的民间机构",
+        "第三方",
+        "人才工作领导小组组长",
+        "人才工作领导小组副组长",
+        "联络员",
+        "党委组织部部长",
+        "政府分管负责同志",
+    ],
+)
+def test_named_bodies_and_posts_are_nodes(loaded: LoadedGraph, name: str) -> None:
+    assert name in all_labels(loaded)
+
+
+def test_every_body_and_post_is_quoted_from_the_text(loaded: LoadedGraph, text: str) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    agents = set(graph.subjects(RDF.type, ORG.Organization)) | set(graph.subjects(RDF.type, ORG.Post))
+    for agent in agents:
+        assert graph.value(agent, dg.source) is not None, agent
+
+
+def test_party_committee_must_study_and_deploy_talent_work(duties: list[DutyRecord]) -> None:
+    (duty,) = quoting(duties, "党委（党组）要及时研究部署人才工作")
+    assert duty.actor_id == "body/party-committee"
+    assert duty.modality == "obligation"
+    assert not duty.actor_implied  # the sentence names its subject
+    assert duty.article == 5
+
+
+def test_leading_groups_are_set_up_by_local_committees_at_county_level_and_above(
+    duties: list[DutyRecord],
+) -> None:
+    (duty,) = quoting(duties, "县级以上地方党委建立人才工作领导小组")
+    assert duty.actor_id == "body/party-committee"
+    assert set(duty.levels) == {"provincial", "prefectural", "county"}  # local: not central
+
+
+def test_large_departments_may_set_up_their_own_leading_group(duties: list[DutyRecord]) -> None:
+    (duty,) = quoting(duties, "可以根据实际需要建立人才工作领导小组")
+    assert duty.modality == "permission"
+    assert "规模比较大" in duty.actor_label_zh
+    assert "根据实际需要" in duty.condition_zh
+
+
+def test_permissions_are_exactly_the_sentences_that_permit(duties: list[DutyRecord], text: str) -> None:
+    permitting = [m.start() for m in re.finditer("可以|可根据", text)]
+    permissions = [d for d in duties if d.modality == "permission"]
+    assert len(permissions) == len(permitting) == 2
+    for offset in permitting:
+        assert any(d.start <= offset < d.end for d in permissions)
+
+
+def test_every_encouraging_phrase_is_an_encouragement(duties: list[DutyRecord], text: str) -> None:
+    encouragements = [d for d in duties if d.modality == "encouragement"]
+    for match in re.finditer("鼓励", text):
+        if text[match.start() : match.start() + 4] == "鼓励创新":  # 鼓励创新的工作环境: a description
+            continue
+        assert any(d.start <= match.start() < d.end for d in encouragements), text[match.start() :][:30]
+
+
+def test_non_public_and_new_social_organizations_are_encouraged(duties: list[DutyRecord]) -> None:
+    found = quoting(duties, "鼓励和引导非公有制经济组织和新社会组织")
+    assert {d.actor_label_zh for d in found} == {"非公有制经济组织", "新社会组织"}
+    assert {d.modality for d in found} == {"encouragement"}
+
+
+def test_each_mass_organization_is_encouraged_to_take_part(duties: list[DutyRecord]) -> None:
+    found = quoting(duties, "引导和支持工会")
+    actors = {d.actor_label_zh for d in found}
+    assert actors >= {"工会", "共青团", "妇联", "科协", "文联", "作协", "工商联", "无党派人士"}
+    assert {d.modality for d in found} == {"encouragement"}
+
+
+def test_employers_are_guided_and_supervised_by_an_implied_party_committee(
+    duties: list[DutyRecord],
+) -> None:
+    (duty,) = quoting(duties, "引导和督促各用人单位")
+    assert duty.actor_implied
+    assert duty.actor_id == "body/party-committee"
+    assert duty.modality == "obligation"
+
+
+def test_central_and_provincial_organization_departments_focus_on_six_tasks(
+    duties: list[DutyRecord],
+) -> None:
+    tasks = ["战略思想研究", "总体规划制定", "重要政策统筹", "创新工程策划", "重点人才培养", "重大典型宣传"]
+    for task in tasks:
+        matching = [d for d in quoting(duties, task) if d.article == 6]
+        assert matching, task
+        assert all(set(d.levels) == {"central", "provincial"} for d in matching)
+        assert all(d.actor_id == "body/organization-department" for d in matching)
+
+
+def test_county_talent_work_bodies_depend_on_conditions(duties: list[DutyRecord]) -> None:
+    bodies = quoting(duties, "党委组织部门要建立健全人才工作机构")
+    by_level = {d.levels: d for d in bodies}
+    assert ("provincial", "prefectural") in by_level
+    county = by_level[("county",)]
+    assert "有条件的县（市）" in county.condition_zh
+    designated = [d for d in quoting(duties, "专人负责人才工作") if d.levels == ("county",)]
+    assert designated and all("暂无条件设立专门机构" in d.condition_zh for d in designated)
+
+
+def test_localities_are_encouraged_to_explore_pilot_zones(duties: list[DutyRecord]) -> None:
+    (duty,) = quoting(duties, "鼓励各地探索建立人才管理改革试验区")
+    assert duty.actor_label_zh == "各地"
+    assert duty.modality == "encouragement"
+
+
+def test_leading_group_composition_depends_on_who_heads_it(loaded: LoadedGraph) -> None:
+    graph, dg, post = loaded.union, loaded.ns.dg, loaded.ns.id["post/"]
+
+    def appointments(condition_words: str | None) -> set[tuple[frozenset[str], str]]:
+        found = set()
+        for ap in graph.subjects(RDF.type, dg.ExOfficioAppointment):
+            condition = graph.value(ap, dg.condition)
+            condition_label = label(graph, condition, "zh") if condition else ""
+            if condition_words is None and condition is not None:
+                continue
+            if condition_words is not None and (condition is None or condition_words not in condition_label):
+                continue
+            holders = frozenset(str(h).removeprefix(str(post)) for h in graph.objects(ap, dg.holder))
+            found.add((holders, str(graph.value(ap, dg.appointedTo)).removeprefix(str(post))))
+        return found
+
+    principal = appointments("由党委或政府主要负责同志担任")
+    assert (
+        frozenset({"party-committee-principal-leader", "government-principal-leader"}),
+        "leading-group-head",
+    ) in principal
+    assert {a for a in principal if a[1] == "leading-group-deputy-head"} == {
+        (frozenset({"organization-department-head"}), "leading-group-deputy-head"),
+        (frozenset({"government-leader-in-charge"}), "leading-group-deputy-head"),
+    }
+    by_org_head = appointments("由党委组织部部长担任")
+    assert (frozenset({"organization-department-head"}), "leading-group-head") in by_org_head
+    assert {a for a in by_org_head if a[1] == "leading-group-deputy-head"} == {
+        (frozenset({"government-leader-in-charge"}), "leading-group-deputy-head")
+    }
+    assert (frozenset({"functional-department-principal-leader"}), "leading-group-member") in (
+        appointments(None)
+    )
+
+
+def test_decision_making_flows_from_review_to_approval(loaded: LoadedGraph) -> None:
+    graph, dg, ns = loaded.union, loaded.ns.dg, loaded.ns
+    mechanism = ns.id["mechanism/scientific-decision-making"]
+    steps = sorted(graph.objects(mechanism, dg.step), key=lambda s: int(graph.value(s, dg.order)))
+    actions = [label(graph, graph.value(s, ODRL.action), "zh") for s in steps]
+    actors = [str(graph.value(s, dg.actor)).removeprefix(ns.data) for s in steps]
+    review, approve = actions.index("审议"), actions.index("审定")
+    assert review < approve
+    assert actors[review] == "body/talent-work-leading-group"
+    assert actors[approve] == "body/party-committee"  # who approves major matters
+    assert actors[review - 1] != actors[review]  # someone else submits to the group
+    for earlier, later in itertools.pairwise(steps):
+        assert (earlier, dg.nextStep, later) in graph
+
+
+def test_four_mechanisms_have_ordered_steps(loaded: LoadedGraph) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    mechanisms = {label(graph, m, "zh") for m in graph.subjects(RDF.type, dg.Mechanism)}
+    assert mechanisms == {"科学决策机制", "分工协作机制", "沟通交流机制", "督促落实机制"}
+
+
+def test_four_functions_and_six_talent_categories(loaded: LoadedGraph) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    zh = lambda cls: {  # noqa: E731
+        str(o)
+        for s in graph.subjects(RDF.type, cls)
+        for o in graph.objects(s, SKOS.prefLabel)
+        if o.language == "zh"
+    }
+    assert zh(dg.Function) == {"管宏观", "管政策", "管协调", "管服务"}
+    assert zh(dg.TalentCategory) == {
+        "党政人才",
+        "企业经营管理人才",
+        "专业技术人才",
+        "高技能人才",
+        "农村实用人才",
+        "社会工作人才",
+    }
+
+
+def test_header_is_recorded_but_flagged_unverified(loaded: LoadedGraph) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    document = loaded.ns.id["document/party-talent-work-opinion"]
+    assert str(graph.value(document, dg.headerNumber)) == "中办发〔2017〕24号"
+    assert graph.value(document, dg.headerVerified).toPython() is False
+    titles = {str(t) for t in graph.objects(document, loaded.ns.dg.headerTitle)}
+    assert titles == {"关于进一步加强党委联系服务专家工作的意见"}
+    notes = " ".join(str(n) for n in graph.objects(document, SKOS.note))
+    assert "2017" in notes and "unverified" in notes
+
+
+def test_an_actor_not_marked_implied_is_named_in_its_sentence(loaded: LoadedGraph) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    checked = 0
+    for duty in graph.subjects(RDF.type, dg.Provision):
+        if graph.value(duty, dg.actorImplied).toPython():
+            continue
+        actor = graph.value(duty, ODRL.assignee)
+        names = {str(n) for p in (SKOS.prefLabel, SKOS.altLabel) for n in graph.objects(actor, p)}
+        names = {n for n in names if isinstance(n, str) and re.search("[\u4e00-\u9fff]", n)}
+        sentences = "".join(str(graph.value(s, dg.text)) for s in graph.objects(duty, PROV.wasDerivedFrom))
+        assert any(name in sentences for name in names), (duty, names)
+        checked += 1
+    assert checked > 20
+
+
+def test_implied_actors_are_marked(duties: list[DutyRecord]) -> None:
+    (duty,) = quoting(duties, "确立人才优先发展战略布局")  # no subject in the sentence
+    assert duty.actor_implied and duty.actor_id == "body/party-committee"
+    assert sum(d.actor_implied for d in duties) > 20
