@@ -19,6 +19,7 @@ ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 STANDARD_PREFIXES = {
     "org": ORG,
@@ -32,6 +33,7 @@ STANDARD_PREFIXES = {
     "rdfs": RDFS,
     "owl": OWL,
     "xsd": XSD,
+    "vann": VANN,
 }
 
 __all__ = [

@@ -179,3 +179,20 @@ def test_other_namespaces_are_honoured(tmp_path: Path) -> None:
     assert "<http://example.org/data/body/" in dataset
     assert "<http://example.org/onto#Provision>" in dataset
     assert "dutygraph.example" not in dataset
+
+
+def test_validate_catches_a_tampered_build(built_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = Path(shutil.copytree(built_dir, tmp_path / "tampered"))
+    dataset = copy / "dataset.nq"
+    lines = dataset.read_text("utf-8").splitlines(keepends=True)
+    # shift one quote's start offset: the quote no longer matches the text there
+    index = next(
+        i for i, line in enumerate(lines) if "/duty/a05-8/source/position>" in line and "#start>" in line
+    )
+    lines[index] = lines[index].replace('"', '"1', 1)
+    dataset.write_text("".join(lines), "utf-8")
+    result = run_cli("validate", "--data", str(copy))
+    assert result.returncode == 1
+    assert "a05-8/source" in result.stderr and "is not the text at" in result.stderr
