@@ -124,6 +124,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dutygraph.api.app import create_app
+
+    started = time.perf_counter()
+    try:
+        app = create_app(data=args.data)
+    except FileNotFoundError as error:
+        raise CommandError(str(error)) from error
+    print(f"dutygraph: graph loaded in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=True)
+    return 0
+
+
 def _data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
@@ -174,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _data_option(p)
     p.set_defaults(run=cmd_stats)
+    p = commands.add_parser("serve", help="serve the REST API (and its docs at /docs)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    _data_option(p)
+    p.set_defaults(run=cmd_serve)
     return root
 
 

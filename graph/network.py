@@ -30,7 +30,7 @@ def _node_classes(ns: Namespaces) -> dict[str, URIRef]:
     }
 
 
-def _edge_predicates(ns: Namespaces) -> dict[str, URIRef]:
+def edge_predicates(ns: Namespaces) -> dict[str, URIRef]:
     dg = ns.dg
     return {
         "leads": dg.leads,
@@ -82,7 +82,7 @@ def project(graph: Graph, ns: Namespaces) -> nx.MultiDiGraph:
             if node_type == "duty":
                 attrs["modality"] = local_name(graph.value(iri, ns.dg.modality), ns)
             network.add_node(node_id(iri, ns), **attrs)
-    for relation, predicate in _edge_predicates(ns).items():
+    for relation, predicate in edge_predicates(ns).items():
         for subject, obj in graph.subject_objects(predicate):
             _add_edge(network, node_id(subject, ns), node_id(obj, ns), relation)
     for duty, actor in graph.subject_objects(ODRL.assignee):
@@ -96,3 +96,32 @@ def _add_edge(network: nx.MultiDiGraph, source: str, target: str, relation: str)
     # only between nodes the projection knows: literals and vocabulary stay out
     if source in network and target in network:
         network.add_edge(source, target, key=relation, relation=relation)
+
+
+AGENT_RELATIONS = {
+    "leads",
+    "unit_of",
+    "member_of",
+    "submits_to",
+    "guides",
+    "supervises",
+    "supports",
+    "establishes",
+    "assigns_tasks_to",
+    "consults",
+    "post_in",
+    "is_kind_of",
+    "ex_officio",
+}
+
+
+def agent_view(network: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Bodies and posts with the relations between them (no duties, no concepts)."""
+    keep = [n for n, d in network.nodes(data=True) if d["type"] in ("body", "post")]
+    view = network.subgraph(keep)
+    agents = nx.MultiDiGraph()
+    agents.add_nodes_from(view.nodes(data=True))
+    agents.add_edges_from(
+        (u, v, key, d) for u, v, key, d in view.edges(keys=True, data=True) if key in AGENT_RELATIONS
+    )
+    return agents

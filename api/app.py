@@ -1,0 +1,60 @@
+"""The FastAPI application: REST under /api, docs at /docs, served with no internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+
+from dutygraph import __version__
+from dutygraph.graph.knowledge import Knowledge, load_knowledge
+from dutygraph.graph.queries import UnknownId
+from dutygraph.ontology.build import DEFAULT_BUILD_DIR
+
+from . import models
+from .cache import ResponseCache
+from .routers import bodies, documents, duties, graph
+
+DESCRIPTION = """
+Who must, may or is encouraged to do what in Chinese policy documents. Every duty carries
+its actor, modality, levels, conditions and the exact quote with its article and character
+offsets into the cleaned text (`/api/documents/{id}/text`). Labels come in Chinese
+(`*_zh`) and English (`*_en`) side by side; lists are paginated with `limit` and `offset`
+and report `total`. Answers are immutable per build and carry an `ETag`.
+"""
+
+
+def create_app(knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DIR) -> FastAPI:
+    knowledge = knowledge or load_knowledge(data)
+    app = FastAPIOffline(
+        title="dutygraph",
+        version=__version__,
+        description=DESCRIPTION,
+    )
+    app.state.knowledge = knowledge
+    app.state.cache = ResponseCache(knowledge.version)
+    for module in (bodies, duties, documents, graph):
+        app.include_router(module.router)
+
+    @app.exception_handler(UnknownId)
+    async def unknown_id(request: Request, error: UnknownId) -> JSONResponse:
+        body = models.NotFound(
+            error="not_found",
+            message=f"no {error.what} with id {error.value!r}",
+            id=error.value,
+            suggestions=error.suggestions,
+        )
+        return JSONResponse(body.model_dump(), status_code=404)
+
+    @app.get("/healthz", response_model=models.Health, tags=["meta"])
+    async def healthz() -> dict:
+        return {
+            "status": "ok",
+            "version": knowledge.version,
+            "documents": list(knowledge.documents),
+            "triples": len(knowledge.store),
+        }
+
+    return app

@@ -1,0 +1,96 @@
+"""Records of the graph → response models. The only place that shapes API answers."""
+
+from __future__ import annotations
+
+from dutygraph.graph import queries
+from dutygraph.graph.knowledge import Knowledge
+from dutygraph.graph.knowledge import Quote as QuoteRecord
+from dutygraph.graph.records import DutyRecord
+
+from . import models
+
+
+def actor_ref(k: Knowledge, agent_id: str) -> models.ActorRef:
+    agent = k.agents[agent_id]
+    kind = "post" if agent.type == "post" else agent.kind
+    return models.ActorRef(id=agent.id, label_zh=agent.label_zh, label_en=agent.label_en, kind=kind)
+
+
+def condition_ref(k: Knowledge, condition_id: str | None) -> models.Labelled | None:
+    if condition_id is None:
+        return None
+    concept = k.concepts[f"condition/{condition_id}"]
+    return models.Labelled(id=concept.id, label_zh=concept.label_zh, label_en=concept.label_en)
+
+
+def quote(source: QuoteRecord) -> models.Quote:
+    return models.Quote(
+        document=source.document,
+        start=source.start,
+        end=source.end,
+        article=source.article,
+        text_zh=source.text,
+    )
+
+
+def section_of(k: Knowledge, document: str, article: int) -> int | None:
+    for candidate in k.documents[document].articles:
+        if candidate.number == article:
+            return candidate.section
+    return None
+
+
+def duty(k: Knowledge, record: DutyRecord, via: str | None = None) -> models.Duty:
+    return models.Duty(
+        id=record.id,
+        actor=actor_ref(k, record.actor_id.split("/", 1)[-1]),
+        actor_implied=record.actor_implied,
+        modality=record.modality,  # type: ignore[arg-type]
+        action_zh=record.action_zh,
+        action_en=record.action_en,
+        object_zh=record.object_zh,
+        object_en=record.object_en,
+        text_zh=record.quote_zh,
+        article=record.article,
+        section=section_of(k, record.document, record.article),
+        levels=list(record.levels),
+        conditions=[condition_ref(k, c) for c in record.conditions],  # type: ignore[misc]
+        source=models.SourceRef(document=record.document, start=record.start, end=record.end),
+        via=via,
+    )
+
+
+def body(k: Knowledge, agent_id: str) -> models.Body:
+    agent = k.agents[agent_id]
+    children = [a for a in k.agents.values() if a.parent == agent_id]
+    held = queries.duties_of(k, agent_id, include_parts=False)
+    by_modality = {m: sum(h.duty.modality == m for h in held) for m in queries.MODALITIES}
+    relations = []
+    for rel in k.relations:
+        if agent_id not in (rel.subject, rel.object):
+            continue
+        outgoing = rel.subject == agent_id
+        relations.append(
+            models.Relation(
+                relation=rel.relation,
+                direction="outgoing" if outgoing else "incoming",
+                other=actor_ref(k, rel.object if outgoing else rel.subject),
+                condition=condition_ref(k, rel.condition),
+                source=quote(rel.source),
+            )
+        )
+    ref = actor_ref(k, agent_id)
+    return models.Body(
+        **ref.model_dump(),
+        type=agent.type,  # type: ignore[arg-type]
+        alt_zh=list(agent.alt_zh),
+        alt_en=list(agent.alt_en),
+        parent=actor_ref(k, agent.parent) if agent.parent else None,
+        kind_of=actor_ref(k, agent.kind_of) if agent.kind_of else None,
+        units=[actor_ref(k, c.id) for c in children if c.type == "body"],
+        posts=[actor_ref(k, c.id) for c in children if c.type == "post"],
+        duty_count=len(held),
+        duties_by_modality=by_modality,
+        relations=relations,
+        source=quote(agent.source),
+    )

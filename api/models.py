@@ -1,0 +1,212 @@
+"""Response models: the stable field names of the REST API, zh and en side by side."""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    total: int = Field(description="how many items match, before limit and offset")
+    limit: int
+    offset: int
+    items: list[Item]
+
+
+class Labelled(BaseModel):
+    id: str
+    label_zh: str
+    label_en: str
+
+
+class ActorRef(Labelled):
+    kind: str = Field(description="'post', or the body kind: party-organization, employer, …")
+
+
+class SourceRef(BaseModel):
+    document: str
+    start: int = Field(description="0-based offset into the cleaned text (code points)")
+    end: int = Field(description="end-exclusive offset")
+
+
+class Quote(SourceRef):
+    article: int = Field(description="article number; 0 is the preamble")
+    text_zh: str = Field(description="the exact words, = cleaned_text[start:end]")
+
+
+class Duty(BaseModel):
+    id: str
+    actor: ActorRef
+    actor_implied: bool = Field(description="true when the text names no subject and the reading supplies it")
+    modality: Literal["obligation", "permission", "encouragement"]
+    action_zh: str
+    action_en: str
+    object_zh: str
+    object_en: str
+    text_zh: str = Field(description="the exact quote")
+    article: int
+    section: int | None
+    levels: list[str] = Field(
+        description="administrative levels the text limits it to; empty: no limit stated"
+    )
+    conditions: list[Labelled]
+    source: SourceRef
+    via: str | None = Field(default=None, description="the unit or post of the asked body that holds it")
+
+
+class Relation(BaseModel):
+    relation: str
+    direction: Literal["outgoing", "incoming"]
+    other: ActorRef
+    condition: Labelled | None
+    source: Quote
+
+
+class Body(ActorRef):
+    type: Literal["body", "post"]
+    alt_zh: list[str]
+    alt_en: list[str]
+    parent: ActorRef | None = Field(description="the body a unit belongs to, or a post is in")
+    kind_of: ActorRef | None
+    units: list[ActorRef]
+    posts: list[ActorRef]
+    duty_count: int
+    duties_by_modality: dict[str, int]
+    relations: list[Relation]
+    source: Quote
+
+
+class Responsible(BaseModel):
+    actor: ActorRef
+    score: int = Field(description="3 per duty held directly, 2 via a unit or post, 1 when only concerned")
+    duties: list[Duty]
+    how: list[str] = Field(description="for each duty: 'holds', 'via <unit or post>' or 'concerned'")
+
+
+class ArticleSummary(BaseModel):
+    number: int
+    section: int | None
+    heading: str
+    start: int
+    end: int
+
+
+class Document(BaseModel):
+    id: str
+    title_zh: str
+    title_en: str
+    language: str
+    header_title: str = Field(description="the title line as received")
+    header_number: str = Field(description="the issuing number as received")
+    header_verified: bool
+    header_note_zh: str
+    header_note_en: str
+    sha256: str
+    duty_count: int
+    articles: list[ArticleSummary]
+
+
+class DocumentText(BaseModel):
+    document: str
+    text: str = Field(description="the cleaned text every offset indexes")
+
+
+class Article(ArticleSummary):
+    document: str
+    text: str
+    duties: list[Duty]
+
+
+class Step(BaseModel):
+    order: int
+    actor: ActorRef
+    actor_implied: bool
+    action_zh: str
+    action_en: str
+    object_zh: str
+    object_en: str
+    duty: str | None
+    source: Quote
+
+
+class Procedure(Labelled):
+    article: int
+    steps: list[Step]
+    source: Quote
+
+
+class Appointment(BaseModel):
+    id: str
+    holders: list[ActorRef] = Field(description="any one of these posts")
+    appointed_to: ActorRef
+    source: Quote
+
+
+class Composition(BaseModel):
+    condition: Labelled | None = Field(description="null: holds whoever heads the group")
+    appointments: list[Appointment]
+
+
+class Hop(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    relation: str
+    direction: Literal["forward", "backward"]
+
+    model_config = {"populate_by_name": True}
+
+
+class PathAnswer(BaseModel):
+    source: ActorRef
+    target: ActorRef
+    paths: list[list[Hop]]
+
+
+class Neighbour(BaseModel):
+    id: str
+    type: str
+    label_zh: str
+    label_en: str
+    distance: int
+
+
+class Neighbourhood(BaseModel):
+    center: ActorRef
+    depth: int
+    nodes: list[Neighbour]
+    edges: list[dict[str, str]]
+
+
+class Chain(BaseModel):
+    start: ActorRef
+    relation: str
+    chain: list[ActorRef]
+
+
+class CentralityRow(ActorRef):
+    duties: int
+    degree: int
+    betweenness: float
+
+
+class SharedDuties(BaseModel):
+    first: ActorRef
+    second: ActorRef
+    pairs: list[list[Duty]]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    documents: list[str]
+    triples: int
+
+
+class NotFound(BaseModel):
+    error: Literal["not_found"]
+    message: str
+    id: str
+    suggestions: list[str]

@@ -1,0 +1,84 @@
+"""/api/bodies: the bodies and posts the documents name, and what falls to each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from dutygraph.graph import queries
+
+from .. import convert, models
+from ..context import Ctx, Level, Limit, Modality, Offset, page
+from ..examples import example
+
+router = APIRouter(prefix="/api/bodies", tags=["bodies"])
+AgentId = Annotated[str, Path(max_length=200, description="body or post id, e.g. party-committee")]
+
+
+def _text_match(agent, needle: str) -> bool:
+    names = [
+        agent.id,
+        agent.label_zh,
+        agent.label_en.lower(),
+        *agent.alt_zh,
+        *(a.lower() for a in agent.alt_en),
+    ]
+    return any(needle in name for name in names)
+
+
+@router.get("", response_model=models.Page[models.ActorRef], responses=example("bodies"))
+async def list_bodies(
+    ctx: Ctx,
+    kind: Annotated[str | None, Query(max_length=100, description="body kind, or 'post'")] = None,
+    level: Annotated[
+        Level | None, Query(description="bodies with a duty the text limits to this level")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in a zh or en label or alias")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    def produce() -> dict:
+        k = ctx.knowledge
+        found = []
+        for agent in k.agents.values():
+            agent_kind = "post" if agent.type == "post" else agent.kind
+            if kind and agent_kind != kind:
+                continue
+            if q and not _text_match(agent, q.strip().lower()):
+                continue
+            if level and not queries.duties_of(k, agent.id, level=level, include_parts=False):
+                continue
+            found.append(convert.actor_ref(k, agent.id))
+        return page(found, limit, offset)
+
+    return ctx.respond(("bodies", kind, level, q, limit, offset), produce)
+
+
+@router.get("/{agent_id}", response_model=models.Body, responses=example("body"))
+async def get_body(ctx: Ctx, agent_id: AgentId):
+    queries.agent(ctx.knowledge, agent_id)  # 404 before anything is cached
+    return ctx.respond(("body", agent_id), lambda: convert.body(ctx.knowledge, agent_id))
+
+
+@router.get("/{agent_id}/duties", response_model=models.Page[models.Duty], responses=example("body_duties"))
+async def body_duties(
+    ctx: Ctx,
+    agent_id: AgentId,
+    modality: Modality | None = None,
+    article: Annotated[int | None, Query(ge=0, le=10_000)] = None,
+    level: Level | None = None,
+    include_parts: Annotated[bool, Query(description="include duties of its units and posts")] = True,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    k = ctx.knowledge
+    queries.agent(k, agent_id)
+
+    def produce() -> dict:
+        held = queries.duties_of(k, agent_id, modality, article, level, include_parts)
+        return page([convert.duty(k, h.duty, h.via) for h in held], limit, offset)
+
+    return ctx.respond(
+        ("body_duties", agent_id, modality, article, level, include_parts, limit, offset), produce
+    )

@@ -1,0 +1,252 @@
+"""The questions people ask of the graph, as plain functions over `Knowledge`.
+
+Every answer that names a duty carries its record (article, quote, offsets), so that each
+answer can be checked against the words of the document.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+from itertools import islice, pairwise
+
+import networkx as nx
+
+from .knowledge import Agent, Knowledge
+from .records import DutyRecord
+
+LEVELS = ("central", "provincial", "prefectural", "county")
+MODALITIES = ("obligation", "permission", "encouragement")
+
+
+class UnknownId(KeyError):
+    """An id that is not in the graph, with the closest ones that are."""
+
+    def __init__(self, what: str, value: str, suggestions: list[str]) -> None:
+        super().__init__(value)
+        self.what, self.value, self.suggestions = what, value, suggestions
+
+
+def closest(value: str, candidates: list[str], n: int = 5) -> list[str]:
+    return difflib.get_close_matches(value, candidates, n=n, cutoff=0.4)
+
+
+def agent(k: Knowledge, agent_id: str) -> Agent:
+    if agent_id not in k.agents:
+        raise UnknownId("body or post", agent_id, closest(agent_id, list(k.agents)))
+    return k.agents[agent_id]
+
+
+def duty(k: Knowledge, duty_id: str) -> DutyRecord:
+    if duty_id not in k.duties:
+        raise UnknownId("duty", duty_id, closest(duty_id, list(k.duties)))
+    return k.duties[duty_id]
+
+
+def parts_of(k: Knowledge, agent_id: str) -> list[str]:
+    """The units of a body, their units, and every post in any of them."""
+    found, frontier = [], [agent_id]
+    while frontier:
+        parent = frontier.pop(0)
+        children = sorted(a.id for a in k.agents.values() if a.parent == parent)
+        found += children
+        frontier += children
+    return found
+
+
+@dataclass(frozen=True)
+class HeldDuty:
+    duty: DutyRecord
+    via: str | None  # the unit or post of the body that holds it, if not the body itself
+
+
+def matches(record: DutyRecord, modality: str | None, article: int | None, level: str | None) -> bool:
+    return (
+        (modality is None or record.modality == modality)
+        and (article is None or record.article == article)
+        and (level is None or level in record.levels)
+    )
+
+
+def duties_of(
+    k: Knowledge,
+    agent_id: str,
+    modality: str | None = None,
+    article: int | None = None,
+    level: str | None = None,
+    include_parts: bool = True,
+) -> list[HeldDuty]:
+    """What a body must / may / is encouraged to do, with what falls to its units and posts."""
+    agent(k, agent_id)
+    holders = [agent_id, *(parts_of(k, agent_id) if include_parts else [])]
+    held = []
+    for record in k.duties.values():
+        actor = record.actor_id.split("/", 1)[-1]
+        if actor in holders and matches(record, modality, article, level):
+            held.append(HeldDuty(record, None if actor == agent_id else actor))
+    return held
+
+
+# -- who is responsible for X ------------------------------------------------------------------
+
+DIRECT, VIA_PART, CONCERNED = 3, 2, 1
+
+
+@dataclass(frozen=True)
+class Responsible:
+    agent: Agent
+    score: int
+    duties: tuple[tuple[DutyRecord, str], ...]  # (duty, how: "holds" | "via …" | "concerned")
+
+
+def duty_matches(k: Knowledge, record: DutyRecord, needle: str) -> bool:
+    haystack = [record.quote_zh, record.object_zh, record.action_zh]
+    haystack += [record.object_en.lower(), record.action_en.lower()]
+    for concept in k.duty_concepts.get(record.id, ()):
+        found = k.concepts.get(concept)
+        if found:
+            haystack += [found.label_zh, found.label_en.lower()]
+    return any(needle in text for text in haystack)
+
+
+def responsible_for(k: Knowledge, q: str) -> list[Responsible]:
+    """Bodies and posts ranked by how directly they hold the duties matching `q`."""
+    needle = q.strip().lower()
+    if not needle:
+        return []
+    owners = {a.id: a.parent for a in k.agents.values()}
+    scores: Counter[str] = Counter()
+    reasons: dict[str, list[tuple[DutyRecord, str]]] = {}
+    for record in k.duties.values():
+        if not duty_matches(k, record, needle):
+            continue
+        actor = record.actor_id.split("/", 1)[-1]
+        credit = [(actor, DIRECT, "holds")]
+        parent = owners.get(actor)
+        while parent:  # the body a unit or post belongs to answers for it too
+            credit.append((parent, VIA_PART, f"via {actor}"))
+            parent = owners.get(parent)
+        credit += [(c.split("/", 1)[-1], CONCERNED, "concerned") for c in _concerned(k, record)]
+        for who, score, how in credit:
+            scores[who] += score
+            reasons.setdefault(who, []).append((record, how))
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        Responsible(k.agents[who], score, tuple(reasons[who])) for who, score in ranked if who in k.agents
+    ]
+
+
+def _concerned(k: Knowledge, record: DutyRecord) -> list[str]:
+    node = f"duty/{record.id}"
+    return [t for _, t, r in k.network.out_edges(node, keys=True) if r == "concerns"]
+
+
+# -- levels, procedures, the leading group -----------------------------------------------------
+
+
+def at_level(k: Knowledge, level: str, include_unconstrained: bool = False) -> list[DutyRecord]:
+    """Duties the text limits to a set of levels that includes `level` (and, if asked,
+    those it limits to no level at all, which hold wherever their actor exists)."""
+    return [r for r in k.duties.values() if level in r.levels or (include_unconstrained and not r.levels)]
+
+
+def leading_group(k: Knowledge) -> list[dict]:
+    """The composition of the talent work leading group, per condition of article 5."""
+    by_condition: dict[str | None, list] = {}
+    for ap in k.appointments:
+        by_condition.setdefault(ap.condition, []).append(ap)
+    return [
+        {"condition": condition, "appointments": appointments}
+        for condition, appointments in sorted(
+            by_condition.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
+        )
+    ]
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+def node_id(k: Knowledge, agent_id: str) -> str:
+    return f"{agent(k, agent_id).type}/{agent_id}"
+
+
+def paths(
+    k: Knowledge, network: nx.MultiDiGraph, source: str, target: str, limit: int = 5
+) -> list[list[dict]]:
+    """Shortest paths between two bodies/posts, each hop with its relation and direction."""
+    start, end = node_id(k, source), node_id(k, target)
+    undirected = network.to_undirected(as_view=True)
+    if start not in undirected or end not in undirected:
+        return []
+    try:
+        found = list(islice(nx.all_shortest_paths(undirected, start, end), limit))
+    except nx.NetworkXNoPath:
+        return []
+    return [_hops(network, path) for path in found]
+
+
+def _hops(network: nx.MultiDiGraph, path: list[str]) -> list[dict]:
+    hops = []
+    for a, b in pairwise(path):
+        forward = network.get_edge_data(a, b) or {}
+        backward = network.get_edge_data(b, a) or {}
+        relation, direction = (
+            (sorted(forward)[0], "forward") if forward else (sorted(backward)[0], "backward")
+        )
+        hops.append(
+            {
+                "from": a.split("/", 1)[1],
+                "to": b.split("/", 1)[1],
+                "relation": relation,
+                "direction": direction,
+            }
+        )
+    return hops
+
+
+def chain(k: Knowledge, network: nx.MultiDiGraph, agent_id: str, relation: str) -> list[str]:
+    """Follow one relation from a body as far as it goes: who it reports to, who leads it…"""
+    current, seen = node_id(k, agent_id), []
+    while True:
+        nexts = sorted(v for _, v, key in network.out_edges(current, keys=True) if key == relation)
+        if not nexts or nexts[0] in seen or nexts[0] == current:
+            return [n.split("/", 1)[1] for n in seen]
+        current = nexts[0]
+        seen.append(current)
+
+
+def neighbourhood(k: Knowledge, undirected: nx.Graph, agent_id: str, depth: int) -> dict[str, int]:
+    """Every node within `depth` hops of a body, with its distance."""
+    start = node_id(k, agent_id)
+    return dict(nx.single_source_shortest_path_length(undirected, start, cutoff=depth))
+
+
+def centrality(k: Knowledge) -> list[dict]:
+    """Bodies and posts by duties held, degree and betweenness in the agent network."""
+    simple = nx.Graph(k.agent_network.to_undirected())
+    simple.add_nodes_from(node_id(k, a) for a in k.agents)
+    betweenness = nx.betweenness_centrality(simple)
+    held = Counter(r.actor_id for r in k.duties.values())
+    rows = [
+        {
+            "id": a.id,
+            "duties": held.get(f"{a.type}/{a.id}", 0),
+            "degree": simple.degree(node_id(k, a.id)),
+            "betweenness": round(betweenness.get(node_id(k, a.id), 0.0), 6),
+        }
+        for a in k.agents.values()
+    ]
+    return sorted(rows, key=lambda r: (-r["duties"], -r["betweenness"], r["id"]))
+
+
+def shared_duties(k: Knowledge, first: str, second: str) -> list[tuple[DutyRecord, DutyRecord]]:
+    """Pairs of duties, one each, with the same action on the same object, or the same words."""
+    a_duties = [h.duty for h in duties_of(k, first, include_parts=False)]
+    b_duties = [h.duty for h in duties_of(k, second, include_parts=False)]
+    return [
+        (a, b)
+        for a in a_duties
+        for b in b_duties
+        if (a.action_zh, a.object_zh) == (b.action_zh, b.object_zh) or (a.start, a.end) == (b.start, b.end)
+    ]
