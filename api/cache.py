@@ -2,6 +2,8 @@
 
 The data is immutable while the server runs, so the same request always gets the same
 bytes; repeated requests cost a dictionary lookup, and a client holding the ETag gets 304.
+The headers of both answers (200 and 304) are encoded once too, when the entry is made:
+benchmarks/api_throughput.py measures this path.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 CACHE_CONTROL = "public, max-age=300"
+RawHeaders = list[tuple[bytes, bytes]]
 
 
 def _model(value: Any) -> Any:
@@ -28,24 +31,57 @@ def to_json(value: Any) -> bytes:
     return orjson.dumps(value, default=_model)
 
 
+class _Entry(NamedTuple):
+    body: bytes
+    etag: bytes  # as it appears in the request's If-None-Match
+    ok: RawHeaders  # what Response(content=body, media_type=JSON, headers=...) sends
+    not_modified: RawHeaders  # what Response(status_code=304, headers=...) sends
+
+
+class _Prepared(Response):
+    """A Response whose headers were encoded when its entry was made.
+
+    Response.__init__ would encode the same headers again on every request; this takes the
+    ones the real constructor produced once (see ResponseCache._make), so status, headers and
+    bytes are those of Response(...), only cheaper."""
+
+    def __init__(self, status_code: int, body: bytes, raw_headers: RawHeaders, media_type: str | None):
+        self.status_code = status_code
+        self.media_type = media_type
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
+
+
 class ResponseCache:
     def __init__(self, version: str, max_entries: int = 4096) -> None:
         self.version = version
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+
+    def _make(self, produce: Callable[[], Any]) -> _Entry:
+        body = to_json(produce())
+        etag = f'"{self.version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+        ok = Response(content=body, media_type="application/json", headers=headers)
+        not_modified = Response(status_code=304, headers=headers)
+        return _Entry(body, etag.encode("latin-1"), ok.raw_headers, not_modified.raw_headers)
 
     def respond(self, request: Request, key: Hashable, produce: Callable[[], Any]) -> Response:
-        entry = self._entries.get(key)
+        entries = self._entries
+        entry = entries.get(key)
         if entry is None:
-            body = to_json(produce())
-            etag = f'"{self.version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
-            entry = self._entries[key] = (body, etag)
-            if len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            entry = entries[key] = self._make(produce)
+            if len(entries) > self.max_entries:
+                entries.popitem(last=False)
         else:
-            self._entries.move_to_end(key)
-        body, etag = entry
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        return Response(content=body, media_type="application/json", headers=headers)
+            entries.move_to_end(key)
+        # The first If-None-Match, compared as Request.headers.get would (uvicorn gives
+        # header names in lower case), without building a Headers object per request.
+        for name, value in request.scope["headers"]:
+            if name == b"if-none-match":
+                if value == entry.etag:
+                    return _Prepared(304, b"", entry.not_modified.copy(), None)
+                break
+        # A fresh list each time: a middleware may add headers to the one it is sent.
+        return _Prepared(200, entry.body, entry.ok.copy(), "application/json")

@@ -56,8 +56,10 @@ EXAMPLES = _load()
 
 def example(name: str) -> dict[int | str, dict[str, Any]]:
     """The `responses=` argument of a route: its 200 example, and the 404 shape."""
+    from .models import NotFound
+
     responses: dict[int | str, dict[str, Any]] = {
-        404: {"description": "unknown id; the closest existing ones are suggested"}
+        404: {"description": "unknown id; the closest existing ones are suggested", "model": NotFound}
     }
     if name in EXAMPLES:
         responses[200] = {"content": {"application/json": {"example": EXAMPLES[name]}}}

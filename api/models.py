@@ -173,11 +173,17 @@ class Neighbour(BaseModel):
     distance: int
 
 
+class Edge(BaseModel):
+    source: str = Field(description="the id of a node of the neighbourhood")
+    target: str = Field(description="the id of a node of the neighbourhood")
+    relation: str
+
+
 class Neighbourhood(BaseModel):
     center: ActorRef
     depth: int
     nodes: list[Neighbour]
-    edges: list[dict[str, str]]
+    edges: list[Edge] = Field(description="every relation between two of its nodes")
 
 
 class Chain(BaseModel):

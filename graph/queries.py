@@ -7,8 +7,11 @@ answer can be checked against the words of the document.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice, pairwise
 
 import networkx as nx
@@ -100,19 +103,38 @@ class Responsible:
     duties: tuple[tuple[DutyRecord, str], ...]  # (duty, how: "holds" | "via …" | "concerned")
 
 
+@lru_cache(maxsize=16_384)
+def normalise(text: str) -> str:
+    """The form in which words are compared: NFKC, so that full-width and half-width forms
+    are one (党委(党组) finds 党委（党组）, ＡＰＰＲＯＶＥ finds approve), and case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def text_matches(needle: str, texts: Iterable[str]) -> bool:
+    """Whether `needle` occurs in one of `texts`, or, when it is several words, whether each
+    of its words occurs in them ("talent fund" finds "talent development funds")."""
+    needle = normalise(needle)
+    if not needle:
+        return False
+    haystack = [normalise(text) for text in texts]
+    if any(needle in text for text in haystack):
+        return True
+    words = needle.split()
+    return len(words) > 1 and all(any(word in text for text in haystack) for word in words)
+
+
 def duty_matches(k: Knowledge, record: DutyRecord, needle: str) -> bool:
-    haystack = [record.quote_zh, record.object_zh, record.action_zh]
-    haystack += [record.object_en.lower(), record.action_en.lower()]
+    haystack = [record.quote_zh, record.object_zh, record.action_zh, record.object_en, record.action_en]
     for concept in k.duty_concepts.get(record.id, ()):
         found = k.concepts.get(concept)
         if found:
-            haystack += [found.label_zh, found.label_en.lower()]
-    return any(needle in text for text in haystack)
+            haystack += [found.label_zh, found.label_en]
+    return text_matches(needle, haystack)
 
 
 def responsible_for(k: Knowledge, q: str) -> list[Responsible]:
     """Bodies and posts ranked by how directly they hold the duties matching `q`."""
-    needle = q.strip().lower()
+    needle = normalise(q)
     if not needle:
         return []
     owners = {a.id: a.parent for a in k.agents.values()}
@@ -174,13 +196,19 @@ def node_id(k: Knowledge, agent_id: str) -> str:
 def paths(
     k: Knowledge, network: nx.MultiDiGraph, source: str, target: str, limit: int = 5
 ) -> list[list[dict]]:
-    """Shortest paths between two bodies/posts, each hop with its relation and direction."""
+    """Shortest paths between two bodies/posts, each hop with its relation and direction.
+
+    The same question always gets the same paths in the same order: they are searched in a
+    graph built in sorted order (the projection's own order varies from process to process),
+    so which `limit` paths are found, and their order, do not depend on it."""
     start, end = node_id(k, source), node_id(k, target)
-    undirected = network.to_undirected(as_view=True)
-    if start not in undirected or end not in undirected:
+    if start not in network or end not in network:
         return []
+    undirected = nx.Graph()
+    undirected.add_nodes_from(sorted(network))
+    undirected.add_edges_from(sorted(network.edges()))
     try:
-        found = list(islice(nx.all_shortest_paths(undirected, start, end), limit))
+        found = sorted(islice(nx.all_shortest_paths(undirected, start, end), limit))
     except nx.NetworkXNoPath:
         return []
     return [_hops(network, path) for path in found]

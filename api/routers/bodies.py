@@ -17,14 +17,8 @@ AgentId = Annotated[str, Path(max_length=200, description="body or post id, e.g.
 
 
 def _text_match(agent, needle: str) -> bool:
-    names = [
-        agent.id,
-        agent.label_zh,
-        agent.label_en.lower(),
-        *agent.alt_zh,
-        *(a.lower() for a in agent.alt_en),
-    ]
-    return any(needle in name for name in names)
+    names = [agent.id, agent.label_zh, agent.label_en, *agent.alt_zh, *agent.alt_en]
+    return queries.text_matches(needle, names)
 
 
 @router.get("", response_model=models.Page[models.ActorRef], responses=example("bodies"))
@@ -45,7 +39,7 @@ async def list_bodies(
             agent_kind = "post" if agent.type == "post" else agent.kind
             if kind and agent_kind != kind:
                 continue
-            if q and not _text_match(agent, q.strip().lower()):
+            if q and queries.normalise(q) and not _text_match(agent, q):
                 continue
             if level and not queries.duties_of(k, agent.id, level=level, include_parts=False):
                 continue

@@ -41,7 +41,7 @@ async def list_duties(
         records = list(k.duties.values())
         if level is not None:
             records = queries.at_level(k, level, include_unconstrained)
-        needle = (q or "").strip().lower()
+        needle = queries.normalise(q or "")
         found = [
             convert.duty(k, r)
             for r in records

@@ -34,6 +34,13 @@ async def path(ctx: Ctx, source: AgentQuery, target: AgentQuery):
     return ctx.respond(("path", source, target), produce)
 
 
+def _public_id(node: str) -> str:
+    """A node as the API names it: bodies, posts and duties by their ids (as everywhere in the
+    API), anything else (levels, conditions, procedure steps…) by its typed node id."""
+    kind, _, rest = node.partition("/")
+    return rest if kind in ("body", "post", "duty") else node
+
+
 @router.get(
     "/api/graph/neighbors/{agent_id}", response_model=models.Neighbourhood, responses=example("neighbors")
 )
@@ -49,7 +56,7 @@ async def neighbors(
         distances = queries.neighbourhood(k, k.undirected, agent_id, depth)
         nodes = [
             models.Neighbour(
-                id=node.split("/", 1)[1] if node.split("/", 1)[0] in ("body", "post", "duty") else node,
+                id=_public_id(node),
                 type=k.network.nodes[node]["type"],
                 label_zh=k.network.nodes[node]["label_zh"],
                 label_en=k.network.nodes[node]["label_en"],
@@ -58,13 +65,16 @@ async def neighbors(
             for node, distance in sorted(distances.items(), key=lambda item: (item[1], item[0]))
         ]
         inside = set(distances)
-        edges = [
-            {"source": u, "target": v, "relation": key}
+        edges = sorted(
+            (_public_id(u), _public_id(v), key)
             for u, v, key in k.network.edges(keys=True)
             if u in inside and v in inside
-        ]
+        )
         return models.Neighbourhood(
-            center=convert.actor_ref(k, agent_id), depth=depth, nodes=nodes, edges=sorted(edges, key=str)
+            center=convert.actor_ref(k, agent_id),
+            depth=depth,
+            nodes=nodes,
+            edges=[models.Edge(source=u, target=v, relation=key) for u, v, key in edges],
         )
 
     return ctx.respond(("neighbors", agent_id, depth), produce)

@@ -1,0 +1,498 @@
+"""The REST API as a user meets it: `dutygraph serve` on 127.0.0.1, asked over HTTP.
+
+Every answer that names a duty is checked against the words of the document: its quote is
+exactly `text[start:end]` of the cleaned text the API itself serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from itertools import pairwise
+from typing import Any
+
+import httpx
+import pytest
+
+from dutygraph.api.examples import EXAMPLES, SAMPLE_REQUESTS, trim
+
+DOC = "party-talent-work-opinion"
+STARTUP_TIMEOUT = 20.0
+JSON = "application/json"
+SIX_TASKS = ["战略思想研究", "总体规划制定", "重要政策统筹", "创新工程策划", "重点人才培养", "重大典型宣传"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[str]:
+    """`dutygraph serve` in a child process on a free port; yields its base URL once /healthz answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # the access log goes to a file: a pipe nobody reads would fill up and stall the server
+    with tempfile.TemporaryFile() as log:
+        command = [sys.executable, "-m", "dutygraph", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{log.read().decode()}")
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s:\n{log.read().decode()}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    with running_server() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def document_text(client: httpx.Client) -> str:
+    return get(client, f"/api/documents/{DOC}/text")["text"]
+
+
+def get(client: httpx.Client, url: str, **params: Any) -> Any:
+    response = client.get(url, params=params or None)  # an empty `params` would drop the url's query
+    assert response.status_code == 200, f"{url} {params}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def assert_quoted(text: str, quote: dict) -> None:
+    """A duty, or a quote, is the very words at its offsets (a duty keeps them in `source`)."""
+    offsets = quote.get("source", quote)
+    assert text[offsets["start"] : offsets["end"]] == quote["text_zh"], quote
+
+
+def has_condition(duty: dict, label_zh: str) -> bool:
+    return any(condition["label_zh"] == label_zh for condition in duty["conditions"])
+
+
+def test_health_names_the_document(client: httpx.Client) -> None:
+    health = get(client, "/healthz")
+    assert health["status"] == "ok" and DOC in health["documents"] and health["triples"] > 0
+
+
+def test_every_duty_quote_is_the_text_at_its_offsets(client: httpx.Client, document_text: str) -> None:
+    duties = get(client, "/api/duties", limit=500)
+    assert duties["total"] == len(duties["items"]) > 100
+    for duty in duties["items"]:
+        assert_quoted(document_text, duty)
+
+
+def test_who_approves_major_matters_is_the_party_committee(client: httpx.Client, document_text: str) -> None:
+    answer = get(client, "/api/responsibilities", q="审定")
+    first = answer["items"][0]
+    assert first["actor"]["id"] == "party-committee"
+    held = [d for d, how in zip(first["duties"], first["how"], strict=True) if how == "holds"]
+    approve = next(d for d in held if d["action_zh"] == "审定")
+    assert approve["article"] == 10 and approve["modality"] == "obligation"
+    assert_quoted(document_text, approve)
+    sentence = "重大事项要报同级党委（党组）审定"
+    at = document_text.index(sentence)
+    assert at <= approve["source"]["start"] < approve["source"]["end"] <= at + len(sentence)
+    # the leading group, which submits the matter, answers for it less directly
+    others = [r["actor"]["id"] for r in answer["items"][1:]]
+    assert "talent-work-leading-group" in others
+    assert all(r["score"] <= first["score"] for r in answer["items"])
+
+
+def test_english_questions_find_the_same_duties(client: httpx.Client, document_text: str) -> None:
+    approve = get(client, "/api/responsibilities", q="approve")["items"][0]
+    assert approve["actor"]["id"] == "party-committee"
+    assert any("审定" in d["text_zh"] for d in approve["duties"])
+    fund = get(client, "/api/responsibilities", q="talent fund")["items"]
+    holders = {r["actor"]["id"] for r in fund if "holds" in r["how"]}
+    assert {"enterprise", "social-organization"} <= holders
+    for row in fund:
+        for duty in row["duties"]:
+            assert_quoted(document_text, duty)
+    assert any("人才发展基金" in d["text_zh"] for r in fund for d in r["duties"])
+
+
+def test_organization_department_at_central_level_has_the_six_tasks(
+    client: httpx.Client, document_text: str
+) -> None:
+    duties = get(client, "/api/bodies/organization-department/duties", level="central", limit=500)["items"]
+    assert duties and all("central" in d["levels"] for d in duties)
+    quotes = {d["text_zh"] for d in duties}
+    assert set(SIX_TASKS) <= quotes
+    assert "中央和省级组织部门要重点抓好" + "、".join(SIX_TASKS) + "等工作" in document_text
+    for duty in duties:
+        assert_quoted(document_text, duty)
+    sixth = get(client, "/api/bodies/organization-department/duties", level="central", article=6, limit=500)
+    assert all(d["article"] == 6 for d in sixth["items"]) and set(SIX_TASKS) <= {
+        d["text_zh"] for d in sixth["items"]
+    }
+
+
+def test_duties_of_units_and_posts_are_marked_via(client: httpx.Client, document_text: str) -> None:
+    url = "/api/bodies/party-committee/duties"
+    everything = get(client, url, limit=500)
+    own = get(client, url, include_parts="false", limit=500)
+    assert own["total"] < everything["total"]
+    assert all(d["via"] is None and d["actor"]["id"] == "party-committee" for d in own["items"])
+    secretary = [d for d in everything["items"] if d["via"] == "party-secretary"]
+    assert secretary and secretary[0]["actor"]["id"] == "party-secretary"
+    assert "党委（党组）书记要带头抓好人才工作" in secretary[0]["text_zh"]
+    assert_quoted(document_text, secretary[0])
+    vias = {d["via"] for d in everything["items"]}
+    assert {"organization-department", "standing-committee-member"} <= vias
+    assert get(client, "/api/bodies/party-committee")["duty_count"] == own["total"]
+
+
+def test_the_leading_group_has_its_posts(client: httpx.Client, document_text: str) -> None:
+    group = get(client, "/api/bodies/talent-work-leading-group")
+    assert group["label_zh"] == "人才工作领导小组"
+    assert {p["id"] for p in group["posts"]} >= {
+        "leading-group-head",
+        "leading-group-deputy-head",
+        "leading-group-member",
+    }
+    established = next(r for r in group["relations"] if r["relation"] == "establishes")
+    assert established["other"]["id"] == "party-committee" and established["direction"] == "incoming"
+    assert established["source"]["text_zh"] == "县级以上地方党委建立人才工作领导小组"
+    for relation in group["relations"]:
+        assert_quoted(document_text, relation["source"])
+    assert_quoted(document_text, group["source"])
+
+
+def test_permissions_and_encouragements_are_told_apart(client: httpx.Client) -> None:
+    permitted = get(client, "/api/duties", modality="permission")["items"]
+    assert permitted and all(d["modality"] == "permission" for d in permitted)
+    assert any(d["text_zh"] == "党委、政府有关职能部门可根据实际需要建立人才工作机构" for d in permitted)
+    encouraged = get(client, "/api/bodies/enterprise/duties", modality="encouragement")["items"]
+    assert [d["text_zh"] for d in encouraged] == ["鼓励支持企业和社会组织建立人才发展基金"]
+
+
+def test_county_level_duties_come_with_their_conditions(client: httpx.Client, document_text: str) -> None:
+    county = get(client, "/api/duties", level="county", limit=500)
+    assert county["items"] and all("county" in d["levels"] for d in county["items"])
+    conditional = [d for d in county["items"] if has_condition(d, "有条件的县（市）")]
+    assert conditional and conditional[0]["actor"]["id"] == "organization-department"
+    assert "有条件的县（市），党委组织部门要建立健全人才工作机构" in conditional[0]["text_zh"]
+    without = [d for d in county["items"] if has_condition(d, "暂无条件设立专门机构的县（市）")]
+    assert any("要有专人负责人才工作" in d["text_zh"] for d in without)
+    for duty in county["items"]:
+        assert_quoted(document_text, duty)
+    wider = get(client, "/api/duties", level="county", include_unconstrained="true", limit=500)
+    assert wider["total"] > county["total"]
+    central = get(client, "/api/duties", level="central", limit=500)["items"]
+    assert not any(d["levels"] == ["county"] for d in central)
+    bodies = {b["id"] for b in get(client, "/api/bodies", level="county", limit=500)["items"]}
+    assert {"organization-department", "designated-person"} <= bodies
+
+
+def test_article_10_is_a_procedure_ending_with_the_party_committee_approving(
+    client: httpx.Client, document_text: str
+) -> None:
+    procedures = get(client, "/api/procedures")["items"]
+    assert sorted(p["article"] for p in procedures) == [10, 11, 12, 13]
+    decision = next(p for p in procedures if p["article"] == 10)
+    steps = decision["steps"]
+    assert [s["order"] for s in steps] == list(range(1, len(steps) + 1))
+    actions = [s["action_zh"] for s in steps]
+    assert actions.index("审议") < actions.index("审定")
+    assert steps[-1]["actor"]["id"] == "party-committee" and steps[-1]["action_en"] == "approve"
+    review = steps[actions.index("审议")]
+    assert review["actor"]["id"] == "talent-work-leading-group"
+    for step in steps:
+        assert_quoted(document_text, step["source"])
+        assert get(client, f"/api/duties/{step['duty']}")["article"] == 10
+    assert_quoted(document_text, decision["source"])
+
+
+def test_leading_group_composition_under_each_condition(client: httpx.Client, document_text: str) -> None:
+    groups = get(client, "/api/leading-group")
+
+    def posts(condition: str | None, appointed_to: str) -> set[str]:
+        group = next(g for g in groups if (g["condition"] or {}).get("id") == condition)
+        appointments = [a for a in group["appointments"] if a["appointed_to"]["id"] == appointed_to]
+        return {holder["id"] for a in appointments for holder in a["holders"]}
+
+    principal, organization = "group-headed-by-principal-leader", "group-headed-by-organization-head"
+    assert posts(principal, "leading-group-head") == {
+        "party-committee-principal-leader",
+        "government-principal-leader",
+    }
+    assert posts(principal, "leading-group-deputy-head") == {
+        "organization-department-head",
+        "government-leader-in-charge",
+    }
+    assert posts(organization, "leading-group-head") == {"organization-department-head"}
+    assert posts(organization, "leading-group-deputy-head") == {"government-leader-in-charge"}
+    assert posts(None, "leading-group-member") == {"functional-department-principal-leader"}
+    for group in groups:
+        if group["condition"]:
+            assert group["condition"]["label_zh"] in document_text
+        for appointment in group["appointments"]:
+            assert_quoted(document_text, appointment["source"])
+
+
+def test_path_from_organization_department_to_the_leading_group(client: httpx.Client) -> None:
+    answer = get(
+        client, "/api/graph/path", source="organization-department", target="talent-work-leading-group"
+    )
+    assert answer["paths"]
+    for path in answer["paths"]:
+        assert path[0]["from"] == "organization-department" and path[-1]["to"] == "talent-work-leading-group"
+        for hop, after in pairwise(path):
+            assert hop["to"] == after["from"]
+        assert all(hop["relation"] and hop["direction"] in ("forward", "backward") for hop in path)
+    relations = [[hop["relation"] for hop in path] for path in answer["paths"]]
+    assert ["unit_of", "establishes"] in relations  # a unit of the party committee, which sets up the group
+    again = get(
+        client, "/api/graph/path", source="organization-department", target="talent-work-leading-group"
+    )
+    assert again == answer
+
+
+def test_chain_of_submission_ends_at_the_party_committee(client: httpx.Client) -> None:
+    chain = get(client, "/api/graph/chain/talent-work-leading-group", relation="submits_to")
+    assert [a["id"] for a in chain["chain"]] == ["party-committee"]
+
+
+def test_neighbourhood_grows_with_depth_and_its_edges_join_its_nodes(client: httpx.Client) -> None:
+    url = "/api/graph/neighbors/talent-work-leading-group"
+    near, far = get(client, url, depth=1), get(client, url, depth=2)
+    near_ids, far_ids = {n["id"] for n in near["nodes"]}, {n["id"] for n in far["nodes"]}
+    assert near_ids < far_ids
+    assert {"party-committee", "a10-2"} <= near_ids  # who sets it up; a duty it holds
+    for answer in (near, far):
+        assert answer["nodes"][0] == {**answer["nodes"][0], "id": "talent-work-leading-group", "distance": 0}
+        assert all(n["distance"] <= answer["depth"] for n in answer["nodes"])
+        ids = {n["id"] for n in answer["nodes"]}
+        assert answer["edges"] and all(e["source"] in ids and e["target"] in ids for e in answer["edges"])
+
+
+def test_the_party_committee_is_the_most_central(client: httpx.Client) -> None:
+    rows = get(client, "/api/graph/centrality", limit=10)["items"]
+    assert rows[0]["id"] == "party-committee"
+    assert [r["duties"] for r in rows] == sorted((r["duties"] for r in rows), reverse=True)
+    assert rows[0]["duties"] == get(client, "/api/bodies/party-committee")["duty_count"]
+
+
+def test_shared_duties_of_two_mass_organizations(client: httpx.Client, document_text: str) -> None:
+    answer = get(client, "/api/graph/shared", first="trade-union", second="womens-federation")
+    assert answer["pairs"]
+    for first, second in answer["pairs"]:
+        assert first["actor"]["id"] == "trade-union" and second["actor"]["id"] == "womens-federation"
+        assert first["text_zh"] == second["text_zh"]
+        assert "工会、共青团、妇联" in first["text_zh"]
+        assert_quoted(document_text, first)
+
+
+def test_documents_and_articles(client: httpx.Client, document_text: str) -> None:
+    listed = get(client, "/api/documents")
+    assert [d["id"] for d in listed["items"]] == [DOC]
+    doc = get(client, f"/api/documents/{DOC}")
+    assert doc["header_number"] == "中办发〔2017〕24号" and doc["header_verified"] is False
+    assert [a["number"] for a in doc["articles"]] == list(range(1, 23))
+    article = get(client, f"/api/documents/{DOC}/articles/6")
+    assert article["heading"] == "发挥组织部门牵头抓总作用"
+    assert document_text[article["start"] : article["end"]] == article["text"]
+    assert article["duties"] and all(d["article"] == 6 for d in article["duties"])
+
+
+def test_pages_are_consistent(client: httpx.Client) -> None:
+    whole = get(client, "/api/duties", limit=30)
+    first, second = get(client, "/api/duties", limit=15), get(client, "/api/duties", limit=15, offset=15)
+    assert first["total"] == second["total"] == whole["total"] > 30
+    assert first["items"] + second["items"] == whole["items"]
+    assert (first["limit"], first["offset"], second["offset"]) == (15, 0, 15)
+    beyond = get(client, "/api/duties", offset=whole["total"])
+    assert beyond["items"] == [] and beyond["total"] == whole["total"]
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/duties?limit=0", "limit"),
+        ("/api/duties?limit=501", "limit"),
+        ("/api/bodies?offset=-1", "offset"),
+        ("/api/duties?modality=must", "modality"),
+        ("/api/duties?level=township", "level"),
+        ("/api/bodies/party-committee/duties?include_parts=maybe", "include_parts"),
+        ("/api/graph/neighbors/party-committee?depth=0", "depth"),
+        ("/api/graph/neighbors/party-committee?depth=5", "depth"),
+        ("/api/graph/chain/party-committee?relation=befriends", "relation"),
+        ("/api/graph/path?source=party-committee", "target"),
+        ("/api/responsibilities", "q"),
+        (f"/api/documents/{DOC}/articles/six", "number"),
+    ],
+)
+def test_invalid_parameters_are_422_naming_the_field(client: httpx.Client, url: str, field: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    assert field in {error["loc"][-1] for error in response.json()["detail"]}
+
+
+@pytest.mark.parametrize(
+    ("url", "unknown", "expected"),
+    [
+        ("/api/bodies/party-comitee", "party-comitee", "party-committee"),
+        ("/api/bodies/organisation-department/duties", "organisation-department", "organization-department"),
+        ("/api/duties/a99-1", "a99-1", None),
+        ("/api/documents/party-talent-work", "party-talent-work", DOC),
+        (f"/api/documents/{DOC}/articles/23", "23", None),
+        ("/api/graph/path?source=party-committee&target=leading-grup", "leading-grup", None),
+        ("/api/graph/neighbors/leading-grou", "leading-grou", None),
+        (
+            "/api/graph/chain/talent-work-leading-grou",
+            "talent-work-leading-grou",
+            "talent-work-leading-group",
+        ),
+    ],
+)
+def test_unknown_ids_are_404_with_suggestions(
+    client: httpx.Client, url: str, unknown: str, expected: str | None
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    answer = response.json()
+    assert answer["error"] == "not_found" and answer["id"] == unknown and unknown in answer["message"]
+    assert answer["suggestions"]
+    if expected:
+        assert answer["suggestions"][0] == expected
+
+
+def test_suggested_ids_exist(client: httpx.Client) -> None:
+    for suggestion in client.get("/api/duties/a99-1").json()["suggestions"]:
+        assert get(client, f"/api/duties/{suggestion}")["id"] == suggestion
+
+
+def test_answers_carry_an_etag_and_revalidate_to_304(client: httpx.Client) -> None:
+    url = "/api/bodies/organization-department/duties?level=central"
+    response = client.get(url)
+    etag = response.headers["ETag"]
+    assert etag and "max-age" in response.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    stale = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert stale.status_code == 200 and stale.json() == response.json()
+    assert client.get(url + "&limit=1").headers["ETag"] != etag
+
+
+SAMPLE_PARAMETERS = {
+    "agent_id": "party-committee",
+    "duty_id": "a05-8",
+    "doc_id": DOC,
+    "number": "10",
+    "q": "审定",
+    "source": "organization-department",
+    "target": "talent-work-leading-group",
+    "first": "trade-union",
+    "second": "womens-federation",
+}
+
+
+def get_routes(client: httpx.Client) -> list[str]:
+    """Every GET route of the schema, as a URL with its path and required parameters filled in."""
+    urls = []
+    for template, operations in get(client, "/openapi.json")["paths"].items():
+        if "get" not in operations:
+            continue
+        url, query = template, {}
+        for parameter in operations["get"].get("parameters", []):
+            value = SAMPLE_PARAMETERS[parameter["name"]] if parameter.get("required") else None
+            if parameter["in"] == "path":
+                url = url.replace("{" + parameter["name"] + "}", value)
+            elif value is not None:
+                query[parameter["name"]] = value
+        urls.append(str(httpx.URL(url, params=query)))
+    return urls
+
+
+def test_head_answers_like_get_without_a_body(client: httpx.Client) -> None:
+    urls = get_routes(client)
+    assert "/healthz" in urls and len(urls) > 15
+    for url in [*urls, "/api/bodies/party-comitee"]:
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code, url
+        assert head.content == b"", url
+        for header in ("content-type", "content-length", "etag"):
+            assert head.headers.get(header) == got.headers.get(header), (url, header)
+
+
+def test_docs_render_offline(client: httpx.Client) -> None:
+    class Assets(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            wanted = {"script": "src", "link": "href", "img": "src"}.get(tag)
+            self.urls += [value for name, value in attrs if name == wanted and value]
+
+    for page in ("/docs", "/redoc"):
+        response = client.get(page)
+        assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+        assets = Assets()
+        assets.feed(response.text)
+        assert any(url.endswith(".js") for url in assets.urls), page
+        for url in assets.urls:
+            assert url.startswith("/") and not url.startswith("//"), f"{page} loads {url} from elsewhere"
+            assert client.get(url).status_code == 200, url
+    assert "'/openapi.json'" in client.get("/docs").text
+
+
+def test_every_endpoint_documents_a_200_example(client: httpx.Client) -> None:
+    schema = get(client, "/openapi.json")
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not operation["responses"].get("200", {}).get("content", {}).get(JSON, {}).get("example")
+    ]
+    assert not missing, f"no 200 example: {missing}"
+
+
+def test_documented_examples_are_what_the_server_answers(client: httpx.Client) -> None:
+    # examples.json was written by another process: this also catches answers that change
+    # from one run of the server to the next
+    assert set(EXAMPLES) == set(SAMPLE_REQUESTS)
+    for name, url in SAMPLE_REQUESTS.items():
+        assert trim(get(client, url)) == EXAMPLES[name], f"the example {name!r} ({url}) is not the answer"
+
+
+def test_odd_text_in_queries_is_answered_not_failed(client: httpx.Client) -> None:
+    for q in ["\x00", "🙂", "%", "'; DROP TABLE duties; --", "\u200b", " ", "ÿ" * 200, "党委\n"]:
+        for url in ("/api/duties", "/api/bodies", "/api/responsibilities"):
+            response = client.get(url, params={"q": q})
+            assert response.status_code in (200, 422), (url, q, response.status_code)
+    # full-width and half-width forms are one: 党委(党组) finds the alias 党委（党组）
+    found = get(client, "/api/bodies", q="党委(党组)")["items"]
+    assert "party-committee" in {b["id"] for b in found}
+    full_width = get(client, "/api/responsibilities", q="ＡＰＰＲＯＶＥ")["items"]
+    assert full_width[0]["actor"]["id"] == "party-committee"
