@@ -234,7 +234,9 @@ def test_article_10_is_a_procedure_ending_with_the_party_committee_approving(
 
 
 def test_leading_group_composition_under_each_condition(client: httpx.Client, document_text: str) -> None:
-    groups = get(client, "/api/leading-group")
+    answer = get(client, "/api/leading-group")
+    groups = answer["items"]
+    assert answer["total"] == len(groups) == 3
 
     def posts(condition: str | None, appointed_to: str) -> set[str]:
         group = next(g for g in groups if (g["condition"] or {}).get("id") == condition)

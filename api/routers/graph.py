@@ -168,12 +168,14 @@ async def procedures(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
     return ctx.respond(("procedures", limit, offset), produce)
 
 
-@router.get("/api/leading-group", response_model=list[models.Composition], responses=example("leading_group"))
-async def leading_group(ctx: Ctx):
+@router.get(
+    "/api/leading-group", response_model=models.Page[models.Composition], responses=example("leading_group")
+)
+async def leading_group(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
     k = ctx.knowledge
 
-    def produce() -> list:
-        return [
+    def produce() -> dict:
+        groups = [
             models.Composition(
                 condition=convert.condition_ref(k, group["condition"]),
                 appointments=[
@@ -185,8 +187,9 @@ async def leading_group(ctx: Ctx):
                     )
                     for ap in group["appointments"]
                 ],
-            ).model_dump(mode="json")
+            )
             for group in queries.leading_group(k)
         ]
+        return page(groups, limit, offset)
 
-    return ctx.respond(("leading_group",), produce)
+    return ctx.respond(("leading_group", limit, offset), produce)
