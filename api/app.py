@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dutygraph import __version__
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.graph.queries import UnknownId
-from dutygraph.ontology.build import DEFAULT_BUILD_DIR
+from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
 from .cache import ResponseCache
@@ -52,8 +52,7 @@ def create_app(knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DI
     knowledge = knowledge or load_knowledge(data)
     # The loaded graph is hundreds of thousands of long-lived objects; a full collection
     # over them took ~185 ms and stalled requests (p99). Nothing loaded is ever freed, so
-    # move it out of the collector's sight.
-    gc.collect()
+    # move it out of the collector's sight (without a collection first: it costs startup).
     gc.freeze()
     app = FastAPIOffline(
         title="dutygraph",

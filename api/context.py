@@ -27,9 +27,8 @@ class Context:
         return self.cache.respond(self.request, key, produce)
 
 
-# `async def`: FastAPI runs a plain `def` dependency in its thread pool; that hop, and the
-# garbage collections its objects set off, cost a cached answer about a third of its
-# throughput and 100+ ms of p99 latency (benchmarks/RESULTS.md).
+# `async def`: FastAPI runs a plain `def` dependency in its thread pool, and that hop cost
+# a cached answer about 30% of its throughput (benchmarks/RESULTS.md).
 async def context(request: Request) -> Context:
     state = request.app.state
     return Context(state.knowledge, state.cache, request)

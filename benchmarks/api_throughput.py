@@ -159,7 +159,7 @@ class Servers:
             try:
                 server.stop()
             except Exception as error:  # keep stopping the others
-                print(f"could not stop {server.name} (pid {server.process.pid}): {error}", file=sys.stderr)
+                print(f"could not stop {server.name} (port {server.port}): {error}", file=sys.stderr)
 
 
 def dutygraph_argv(port: int) -> list[str]:

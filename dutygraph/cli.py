@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dutygraph.ontology.annotations import AnnotationError
-from dutygraph.ontology.build import DEFAULT_BUILD_DIR, BuildError, BuildInputs, build
+from dutygraph.ontology.errors import BuildError
 from dutygraph.ontology.namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
+from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 EXIT_FAILED = 1
 
@@ -47,6 +48,7 @@ def _load(folder: Path):  # -> LoadedGraph; imported lazily to keep `--help` fas
 def cmd_build(args: argparse.Namespace) -> int:
     from dutygraph.graph.loaded import load
     from dutygraph.graph.summary import format_summary, summary
+    from dutygraph.ontology.build import BuildInputs, build
 
     inputs = BuildInputs(
         sources=args.sources or BuildInputs.sources,

@@ -15,8 +15,8 @@ import networkx as nx
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from dutygraph.ontology.build import DEFAULT_BUILD_DIR
 from dutygraph.ontology.namespaces import DCTERMS, ELI, OA, ODRL, ORG, Namespaces
+from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from .loaded import LoadedGraph, load
 from .network import agent_view, edge_predicates, project

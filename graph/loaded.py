@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
-from dutygraph.ontology.build import DEFAULT_BUILD_DIR
 from dutygraph.ontology.namespaces import Namespaces
+from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 from dutygraph.ontology.rdf_files import read_dataset, read_manifest, read_text
 
 

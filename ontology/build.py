@@ -28,15 +28,10 @@ from .checks import quote_problems, validate_graph
 from .closure import materialise
 from .compile import DocumentCompiler
 from .document import DocumentError, parse
+from .errors import BuildError
 from .namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
+from .paths import DEFAULT_BUILD_DIR, PACKAGE_DIR
 from .rdf_files import canonical_nquads, canonical_turtle
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_BUILD_DIR = PACKAGE_DIR / "built"
-
-
-class BuildError(Exception):
-    """The build cannot go on; the message says which input and what is wrong."""
 
 
 @dataclass(frozen=True)
