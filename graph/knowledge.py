@@ -20,7 +20,7 @@ from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from .loaded import LoadedGraph, load
 from .network import agent_view, edge_predicates, project
-from .records import DutyRecord, agent_kind, duty_records, label, local_name
+from .records import DutyRecord, agent_kind, duty_records, label, local_name, text_in
 from .store import EmbeddedStore
 
 
@@ -158,13 +158,6 @@ class Knowledge:
         return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
 
-def _text(graph: Graph, node: URIRef, predicate: URIRef, lang: str | None = None) -> str:
-    for value in graph.objects(node, predicate):
-        if isinstance(value, Literal) and (lang is None or value.language == lang):
-            return str(value)
-    return ""
-
-
 def _alt(graph: Graph, node: URIRef, lang: str) -> tuple[str, ...]:
     return tuple(sorted(str(v) for v in graph.objects(node, SKOS.altLabel) if v.language == lang))
 
@@ -257,8 +250,8 @@ def _mechanisms(graph: Graph, ns: Namespaces) -> list[Mechanism]:
                     actor_implied=bool(graph.value(step, dg.actorImplied).toPython()),
                     action_zh=label(graph, action, "zh"),
                     action_en=label(graph, action, "en"),
-                    object_zh=_text(graph, step, dg.object, "zh"),
-                    object_en=_text(graph, step, dg.object, "en"),
+                    object_zh=text_in(graph, step, dg.object, "zh"),
+                    object_en=text_in(graph, step, dg.object, "en"),
                     duty=_short(graph.value(step, dg.basedOn), ns) or None,
                     source=_quote(graph, step, ns),
                 )
@@ -312,23 +305,23 @@ def _documents(graph: Graph, ns: Namespaces) -> dict[str, Document]:
                     section=int(graph.value(section, ELI.number))
                     if (section, RDF.type, dg.Section) in graph
                     else None,
-                    heading=_text(graph, article, dg.heading),
-                    text=_text(graph, article, dg.text),
+                    heading=text_in(graph, article, dg.heading),
+                    text=text_in(graph, article, dg.text),
                     start=int(graph.value(article, dg.startOffset)),
                     end=int(graph.value(article, dg.endOffset)),
                 )
             )
         found[doc_id] = Document(
             id=doc_id,
-            title_zh=_text(graph, doc, DCTERMS.title, "zh"),
-            title_en=_text(graph, doc, DCTERMS.title, "en"),
-            language=_text(graph, doc, DCTERMS.language),
-            header_title=_text(graph, doc, dg.headerTitle),
-            header_number=_text(graph, doc, dg.headerNumber),
+            title_zh=text_in(graph, doc, DCTERMS.title, "zh"),
+            title_en=text_in(graph, doc, DCTERMS.title, "en"),
+            language=text_in(graph, doc, DCTERMS.language),
+            header_title=text_in(graph, doc, dg.headerTitle),
+            header_number=text_in(graph, doc, dg.headerNumber),
             header_verified=bool(graph.value(doc, dg.headerVerified).toPython()),
-            header_note_zh=_text(graph, doc, SKOS.note, "zh"),
-            header_note_en=_text(graph, doc, SKOS.note, "en"),
-            sha256=_text(graph, doc, dg.sha256),
+            header_note_zh=text_in(graph, doc, SKOS.note, "zh"),
+            header_note_en=text_in(graph, doc, SKOS.note, "en"),
+            sha256=text_in(graph, doc, dg.sha256),
             articles=tuple(sorted(articles, key=lambda a: a.number)),
         )
     return dict(sorted(found.items()))

@@ -10,18 +10,16 @@ from rdflib.namespace import RDF, SKOS
 from dutygraph.ontology.namespaces import ELI, OA, ODRL, ORG, Namespaces
 
 
-def label(graph: Graph, node: URIRef, lang: str) -> str:
-    for value in graph.objects(node, SKOS.prefLabel):
-        if isinstance(value, Literal) and value.language == lang:
-            return str(value)
-    return ""
-
-
-def text_in(graph: Graph, node: URIRef, predicate: URIRef, lang: str) -> str:
+def text_in(graph: Graph, node: URIRef, predicate: URIRef, lang: str | None = None) -> str:
+    """The first literal of `predicate` in language `lang` (any literal when None)."""
     for value in graph.objects(node, predicate):
-        if isinstance(value, Literal) and value.language == lang:
+        if isinstance(value, Literal) and (lang is None or value.language == lang):
             return str(value)
     return ""
+
+
+def label(graph: Graph, node: URIRef, lang: str) -> str:
+    return text_in(graph, node, SKOS.prefLabel, lang)
 
 
 @dataclass(frozen=True)
