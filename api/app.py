@@ -17,7 +17,7 @@ from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
 from .cache import ResponseCache
-from .routers import bodies, documents, duties, graph
+from .routers import bodies, documents, duties, graph, linked_data, query_page, sparql
 
 DESCRIPTION = """
 Who must, may or is encouraged to do what in Chinese policy documents. Every duty carries
@@ -48,7 +48,9 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
-def create_app(knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DIR) -> FastAPI:
+def create_app(
+    knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DIR, sparql_timeout: float = 10.0
+) -> FastAPI:
     knowledge = knowledge or load_knowledge(data)
     # The loaded graph is hundreds of thousands of long-lived objects; a full collection
     # over them took ~185 ms and stalled requests (p99). Nothing loaded is ever freed, so
@@ -62,7 +64,8 @@ def create_app(knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DI
     app.add_middleware(HeadAsGet)
     app.state.knowledge = knowledge
     app.state.cache = ResponseCache(knowledge.version)
-    for module in (bodies, duties, documents, graph):
+    sparql.install(app, knowledge, timeout=sparql_timeout)
+    for module in (bodies, duties, documents, graph, query_page, linked_data):
         app.include_router(module.router)
 
     @app.exception_handler(UnknownId)

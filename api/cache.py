@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 CACHE_CONTROL = "public, max-age=300"
+JSON = "application/json"
 RawHeaders = list[tuple[bytes, bytes]]
 
 
@@ -36,6 +37,7 @@ class _Entry(NamedTuple):
     etag: bytes  # as it appears in the request's If-None-Match
     ok: RawHeaders  # what Response(content=body, media_type=JSON, headers=...) sends
     not_modified: RawHeaders  # what Response(status_code=304, headers=...) sends
+    media_type: str
 
 
 class _Prepared(Response):
@@ -59,23 +61,49 @@ class ResponseCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
 
-    def _make(self, produce: Callable[[], Any]) -> _Entry:
-        body = to_json(produce())
+    def _make(
+        self, body: bytes, media_type: str = JSON, extra_headers: dict[str, str] | None = None
+    ) -> _Entry:
         etag = f'"{self.version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-        ok = Response(content=body, media_type="application/json", headers=headers)
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, **(extra_headers or {})}
+        ok = Response(content=body, media_type=media_type, headers=headers)
         not_modified = Response(status_code=304, headers=headers)
-        return _Entry(body, etag.encode("latin-1"), ok.raw_headers, not_modified.raw_headers)
+        return _Entry(body, etag.encode("latin-1"), ok.raw_headers, not_modified.raw_headers, media_type)
 
     def respond(self, request: Request, key: Hashable, produce: Callable[[], Any]) -> Response:
+        """The JSON of produce(), computed once per key."""
         entries = self._entries
         entry = entries.get(key)
         if entry is None:
-            entry = entries[key] = self._make(produce)
+            entry = entries[key] = self._make(to_json(produce()))
             if len(entries) > self.max_entries:
                 entries.popitem(last=False)
         else:
             entries.move_to_end(key)
+        return self._answer(request, entry)
+
+    def respond_bytes(
+        self,
+        request: Request,
+        key: Hashable,
+        produce: Callable[[], bytes],
+        media_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Bytes of any media type (Turtle, HTML …), computed once per key, with extra headers
+        (Vary, Content-Security-Policy) sent on both the 200 and the 304."""
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = self._make(produce(), media_type, headers)
+            if len(entries) > self.max_entries:
+                entries.popitem(last=False)
+        else:
+            entries.move_to_end(key)
+        return self._answer(request, entry)
+
+    @staticmethod
+    def _answer(request: Request, entry: _Entry) -> Response:
         # The first If-None-Match, compared as Request.headers.get would (uvicorn gives
         # header names in lower case), without building a Headers object per request.
         for name, value in request.scope["headers"]:
@@ -84,4 +112,4 @@ class ResponseCache:
                     return _Prepared(304, b"", entry.not_modified.copy(), None)
                 break
         # A fresh list each time: a middleware may add headers to the one it is sent.
-        return _Prepared(200, entry.body, entry.ok.copy(), "application/json")
+        return _Prepared(200, entry.body, entry.ok.copy(), entry.media_type)

@@ -133,12 +133,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        app = create_app(data=args.data)
+        app = create_app(data=args.data, sparql_timeout=args.sparql_timeout)
     except FileNotFoundError as error:
         raise CommandError(str(error)) from error
     print(f"dutygraph: graph loaded in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=True)
     return 0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    return value
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
@@ -194,6 +204,12 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="serve the REST API (and its docs at /docs)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.add_argument(
+        "--sparql-timeout",
+        type=_positive_seconds,
+        default=10.0,
+        help="time limit of one SPARQL query, in seconds (default: %(default)s)",
+    )
     _data_option(p)
     p.set_defaults(run=cmd_serve)
     return root

@@ -1,0 +1,158 @@
+"""RDF descriptions the linked-data routes serve: one resource, the ontology, the VoID.
+
+A resource's description is bounded: its triples as subject, the labels of what they point
+to, and its provenance (the `oa:SpecificResource` behind `dg:source`, both selectors) and
+constraints, which have no meaning apart from it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+
+from dutygraph.graph.knowledge import Knowledge
+from dutygraph.ontology.namespaces import OA, ODRL
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+LABELS = (SKOS.prefLabel, RDFS.label)
+
+# name → (rdflib serializer, media type)
+RDF_FORMATS = {
+    "turtle": ("turtle", "text/turtle"),
+    "jsonld": ("json-ld", "application/ld+json"),
+    "ntriples": ("nt", "application/n-triples"),
+    "rdfxml": ("xml", "application/rdf+xml"),
+}
+
+
+def bind_prefixes(graph: Graph, k: Knowledge) -> Graph:
+    for prefix, namespace in k.loaded.ns.prefixes().items():
+        graph.bind(prefix, namespace, override=True)
+    graph.bind("void", VOID)
+    graph.bind("sd", SD)
+    return graph
+
+
+def exists(k: Knowledge, iri: URIRef) -> bool:
+    union = k.loaded.union
+    return (iri, None, None) in union or (None, None, iri) in union
+
+
+def dependents(k: Knowledge, node: URIRef) -> list[URIRef]:
+    """What a resource's description includes besides its own triples: its source and
+    selectors, its constraints (recursively, for a source's selectors)."""
+    union, dg = k.loaded.union, k.loaded.ns.dg
+    found, todo = [], [node]
+    while todo:
+        current = todo.pop()
+        for predicate in (dg.source, OA.hasSelector, ODRL.constraint):
+            for value in union.objects(current, predicate):
+                if isinstance(value, URIRef) and value not in found:
+                    found.append(value)
+                    todo.append(value)
+    return found
+
+
+def describe(k: Knowledge, iri: URIRef) -> Graph:
+    union = k.loaded.union
+    graph = bind_prefixes(Graph(bind_namespaces="none"), k)
+    subjects = [iri, *dependents(k, iri)]
+    for subject in subjects:
+        for predicate, value in union.predicate_objects(subject):
+            graph.add((subject, predicate, value))
+            if isinstance(value, URIRef) and value not in subjects:
+                for label in LABELS:
+                    for text in union.objects(value, label):
+                        graph.add((value, label, text))
+    return graph
+
+
+def ontology_graph(k: Knowledge) -> Graph:
+    graph = bind_prefixes(Graph(bind_namespaces="none"), k)
+    graph += k.loaded.dataset.graph(URIRef(k.loaded.ns.ontology_iri))
+    return graph
+
+
+def site_root(k: Knowledge) -> str:
+    """'https://dutygraph.example/': where the IRIs live, which this server answers for by path."""
+    parts = urlsplit(k.loaded.ns.data)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def void_iri(k: Knowledge) -> str:
+    return site_root(k) + ".well-known/void"
+
+
+def _count(value: str) -> Literal:
+    return Literal(int(value), datatype=XSD.integer)
+
+
+def void_graph(k: Knowledge) -> Graph:
+    """The VoID description of the whole dataset and of each named graph."""
+    ns, store = k.loaded.ns, k.store
+    base = void_iri(k)
+    dataset = URIRef(f"{base}#dataset")
+    graph = bind_prefixes(Graph(bind_namespaces="none"), k)
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("dutygraph: duties in Chinese policy documents", lang="en")))
+    graph.add((dataset, DCTERMS.title, Literal("dutygraph：中国政策文件中的职责", lang="zh")))
+    graph.add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(
+                "Who must, may or is encouraged to do what in Chinese policy documents: bodies, "
+                "posts and provisions, each with the exact quote and offsets it comes from.",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((dataset, VOID.triples, Literal(len(store), datatype=XSD.integer)))
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(site_root(k) + "sparql")))
+    graph.add((dataset, VOID.uriSpace, Literal(ns.data)))
+    graph.add((dataset, VOID.vocabulary, URIRef(ns.ontology_iri)))
+    for doc in k.documents:
+        graph.add((dataset, VOID.rootResource, URIRef(f"{ns.data}document/{doc}")))
+    examples = [f"duty/{d}" for d in list(k.duties)[:1]]
+    examples += [f"{a.type}/{a.id}" for a in list(k.agents.values())[:1]]
+    for example in examples:
+        graph.add((dataset, VOID.exampleResource, URIRef(ns.data + example)))
+
+    per_graph = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    for row in sorted(per_graph, key=lambda r: r["g"]):
+        name = URIRef(row["g"])
+        is_ontology = str(name) == ns.ontology_iri
+        subset = URIRef(f"{base}#{'ontology' if is_ontology else 'document-' + name.split('/')[-1]}")
+        graph.add((dataset, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        graph.add((subset, RDF.type, SD.NamedGraph))
+        graph.add((subset, SD.name, name))
+        graph.add((subset, VOID.triples, _count(row["n"])))
+        titles = k.loaded.union.objects(name, DCTERMS.title)
+        for title in titles:
+            graph.add((subset, DCTERMS.title, title))
+
+    classes = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+    for i, row in enumerate(sorted(classes, key=lambda r: r["c"]), start=1):
+        partition = URIRef(f"{base}#class-{i}")
+        graph.add((dataset, VOID.classPartition, partition))
+        graph.add((partition, VOID["class"], URIRef(row["c"])))
+        graph.add((partition, VOID.entities, _count(row["n"])))
+    properties = store.select("SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
+    for i, row in enumerate(sorted(properties, key=lambda r: r["p"]), start=1):
+        partition = URIRef(f"{base}#property-{i}")
+        graph.add((dataset, VOID.propertyPartition, partition))
+        graph.add((partition, VOID.property, URIRef(row["p"])))
+        graph.add((partition, VOID.triples, _count(row["n"])))
+    return graph
+
+
+def serialise(graph: Graph, name: str) -> bytes:
+    serializer, _ = RDF_FORMATS[name]
+    if name == "jsonld":
+        context = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
+        return graph.serialize(format=serializer, context=context, auto_compact=True, encoding="utf-8")
+    return graph.serialize(format=serializer, encoding="utf-8")

@@ -1,0 +1,84 @@
+"""/query: a SPARQL editor (vendored YASGUI) beside a gallery of example queries.
+
+The page works with no internet: YASGUI and the page's own script and style are served by
+the app under /static/, the editor sends its queries to /sparql on the same origin, and a
+Content-Security-Policy keeps the browser from loading or connecting anywhere else. The
+examples reach the page as JSON in `<script type="application/json" id="examples">`,
+escaped so that no data can close the element; the page's script inserts them as text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from string import Template
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from dutygraph import visualizations
+
+from ..sparql_examples import example_dicts
+
+VISUALIZATIONS = Path(visualizations.__file__).resolve().parent
+STATIC_DIR = VISUALIZATIONS / "static"
+TEMPLATE = VISUALIZATIONS / "templates" / "query.html"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        # YASGUI (CodeMirror, its tables) sets style attributes from script
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+static_files = StaticFiles(directory=STATIC_DIR)
+
+
+def script_json(value: object) -> str:
+    """JSON that is safe as the content of a <script> element: `<`, `>` and `&` escaped, so
+    neither `</script>` nor `<!--` can appear in it; JSON.parse reads it unchanged."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def render_query_page() -> str:
+    template = Template(TEMPLATE.read_text(encoding="utf-8"))
+    return template.substitute(examples_json=script_json(example_dicts()))
+
+
+QUERY_PAGE = render_query_page().encode("utf-8")
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+
+
+@router.get("/query", response_class=HTMLResponse, include_in_schema=False)
+async def query_page() -> Response:
+    return HTMLResponse(QUERY_PAGE, headers=PAGE_HEADERS)
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+async def static(path: str, request: Request) -> Response:
+    """The page assets (YASGUI, the page's script and style), with ETag and Last-Modified."""
+    response = await static_files.get_response(path, request.scope)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -1,0 +1,640 @@
+"""/sparql as a SPARQL client meets it: the protocol, read-only, safe, with a time limit.
+
+Protocol cases run against `dutygraph serve` on 127.0.0.1 (one server with the default time
+limit, one with a 2 s limit for the runaway query); negotiation, the query check and the
+result cache are also tested on their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from dutygraph.api.negotiation import negotiate
+from dutygraph.api.sparql.check import check_query
+from dutygraph.api.sparql.protocol import ProtocolError
+from dutygraph.api.sparql.service import ResultCache
+from dutygraph.api.sparql.workers import Job, run_job
+from dutygraph.ontology.namespaces import Namespaces
+from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
+
+from .test_api import STARTUP_TIMEOUT, free_port
+
+ONTOLOGY_GRAPH = "https://dutygraph.example/ontology"
+DOCUMENT_GRAPH = "https://dutygraph.example/id/document/party-talent-work-opinion"
+GRAPHS = frozenset({ONTOLOGY_GRAPH, DOCUMENT_GRAPH})
+PREFIXES = {name: str(ns) for name, ns in Namespaces().prefixes().items()}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+JSON_RESULTS = "application/sparql-results+json"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT_ORGS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a org:Organization }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def local_store() -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    store.load(path=str(DEFAULT_BUILD_DIR / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    return store
+
+
+def local_count(store: pyoxigraph.Store, query: str, **options) -> int:
+    options = options or {"use_default_graph_as_union": True}
+    return int(next(iter(store.query(query, prefixes=PREFIXES, **options)))["n"].value)
+
+
+# ---- negotiation, checking and caching on their own ------------------------------------------
+
+OFFERS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "application/sparql-results+json"),
+        ("", "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/csv", "text/csv"),
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/*;q=0.9, */*;q=0.1", "text/csv"),
+        ("application/*;q=0.2, text/csv;q=0.1", "application/sparql-results+json"),
+        ("text/*, text/csv;q=0", None),
+        ("*/*;q=0.1, application/sparql-results+json;q=0", "application/sparql-results+xml"),
+        ("image/png", None),
+        ("TEXT/CSV; Q=1", "text/csv"),
+        ("text/csv;q=abc, application/sparql-results+xml;q=0.3", "application/sparql-results+xml"),
+    ],
+)
+def test_negotiate(accept: str | None, chosen: str | None) -> None:
+    assert negotiate(accept, OFFERS) == chosen
+
+
+def check(query: str):
+    return check_query(query, PREFIXES, GRAPHS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE SILENT <http://x.example/> { ?s ?p ?o } } }",
+        "SELECT * WHERE { { SELECT ?s WHERE { SERVICE ?endpoint { ?s ?p ?o } } } }",
+        "ASK { OPTIONAL { SERVICE <http://x.example/> { ?s ?p ?o } } }",
+    ],
+)
+def test_service_is_refused_wherever_it_is(query: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        check(query)
+    assert (refused.value.status, refused.value.code) == (400, "service_refused")
+
+
+def test_service_in_a_comment_or_a_string_is_only_text() -> None:
+    query = 'SELECT * WHERE { # SERVICE <http://x.example/> {}\n ?s ?p "SERVICE <http://x.example/> { }" }'
+    assert check(query).form == "select"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:1/data> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
+        "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
+        f"SELECT * FROM <{ONTOLOGY_GRAPH}> FROM <https://elsewhere.example/g> WHERE {{ ?s ?p ?o }}",
+    ],
+)
+def test_from_a_graph_not_in_the_store_is_refused(query: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        check(query)
+    assert (refused.value.status, refused.value.code) == (400, "unknown_graph")
+
+
+def test_from_graphs_of_the_store_are_resolved_and_kept() -> None:
+    query = (
+        "BASE <https://dutygraph.example/id/> PREFIX doc: <https://dutygraph.example/id/document/> "
+        "SELECT * FROM <document/party-talent-work-opinion> FROM NAMED doc:party-talent-work-opinion "
+        "WHERE { ?s ?p ?o }"
+    )
+    assert check(query).from_graphs == (DOCUMENT_GRAPH, DOCUMENT_GRAPH)
+    assert check("CONSTRUCT WHERE { ?s ?p ?o }").returns_graph
+    assert check("DESCRIBE <x:y>").returns_graph
+    assert not check("ASK {}").returns_graph
+
+
+def test_run_job_stops_a_result_over_the_byte_cap(local_store: pyoxigraph.Store) -> None:
+    job = Job(query="SELECT * WHERE { ?s ?p ?o }", format="json")
+    assert run_job(local_store, PREFIXES, job, 1000).kind == "too_large"
+    assert run_job(local_store, PREFIXES, job, 100_000_000).kind == "ok"
+
+
+def test_result_cache_is_a_bounded_lru() -> None:
+    cache = ResultCache(max_entries=2, max_entry_bytes=10)
+    cache.put(("a",), b"1")
+    cache.put(("b",), b"2")
+    assert cache.get(("a",)) == b"1"  # a is now the most recent
+    cache.put(("c",), b"3")
+    assert cache.get(("b",)) is None
+    assert cache.get(("a",)) == b"1"
+    cache.put(("big",), b"x" * 11)
+    assert cache.get(("big",)) is None
+    assert len(cache) == 2
+
+
+# ---- the real server ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        command = [sys.executable, "-m", "dutygraph", "serve", "--port", str(port), *options]
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{log.read().decode()}")
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s")
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with serving() as base:
+        yield f"{base}/sparql"
+
+
+@pytest.fixture(scope="module")
+def http(endpoint: str) -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+def bindings(response: httpx.Response) -> list[dict]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(JSON_RESULTS)
+    return response.json()["results"]["bindings"]
+
+
+def count_of(response: httpx.Response) -> int:
+    return int(bindings(response)[0]["n"]["value"])
+
+
+def refused(response: httpx.Response, status: int, code: str | None = None) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["access-control-allow-origin"] == "*"
+    body = response.json()
+    if code:
+        assert body["error"] == code
+    return body["message"]
+
+
+def test_get_post_form_and_post_direct_give_the_same_answer(
+    http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store
+) -> None:
+    expected = local_count(local_store, COUNT_ORGS)
+    assert expected > 10
+    by_get = http.get(endpoint, params={"query": COUNT_ORGS})
+    by_form = http.post(endpoint, data={"query": COUNT_ORGS})
+    by_body = http.post(endpoint, content=COUNT_ORGS, headers={"Content-Type": "application/sparql-query"})
+    assert count_of(by_get) == count_of(by_form) == count_of(by_body) == expected
+
+
+def test_the_default_graph_is_the_union_of_documents_and_ontology(
+    http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store
+) -> None:
+    assert count_of(http.get(endpoint, params={"query": COUNT_ALL})) == len(local_store)
+
+
+def test_a_form_query_is_decoded_once(http: httpx.Client, endpoint: str) -> None:
+    # '+', '%20' and Chinese survive: a second decoding would turn them into other characters
+    query = 'SELECT ?x WHERE { BIND(CONCAT("a+b%20c ", "人才") AS ?x) }'
+    for response in (http.post(endpoint, data={"query": query}), http.get(endpoint, params={"query": query})):
+        assert bindings(response)[0]["x"]["value"] == "a+b%20c 人才"
+
+
+def test_select_in_every_results_format(http: httpx.Client, endpoint: str) -> None:
+    query = "SELECT ?body ?label WHERE { ?body a org:FormalOrganization ; skos:prefLabel ?label } LIMIT 5"
+    rows = bindings(http.get(endpoint, params={"query": query}))
+    assert len(rows) == 5
+    xml = http.get(endpoint, params={"query": query}, headers={"Accept": "application/sparql-results+xml"})
+    assert xml.headers["content-type"].startswith("application/sparql-results+xml")
+    results = ET.fromstring(xml.content).find("{http://www.w3.org/2005/sparql-results#}results")
+    assert len(results) == 5
+    for media, delimiter in (("text/csv", ","), ("text/tab-separated-values", "\t")):
+        answer = http.get(endpoint, params={"query": query}, headers={"Accept": media})
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(media)
+        table = list(csv.reader(io.StringIO(answer.text), delimiter=delimiter))
+        assert [cell.lstrip("?") for cell in table[0]] == ["body", "label"]
+        assert len([row for row in table[1:] if row]) == 5
+
+
+def test_ask(http: httpx.Client, endpoint: str) -> None:
+    yes = http.get(endpoint, params={"query": "ASK { ?d a odrl:Duty }"})
+    assert yes.json()["boolean"] is True
+    no = http.get(endpoint, params={"query": "ASK { ?d a <urn:nothing> }"})
+    assert no.json()["boolean"] is False
+
+
+@pytest.mark.parametrize(
+    ("media", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_construct_in_every_rdf_format(
+    http: httpx.Client, endpoint: str, media: str, rdflib_format: str
+) -> None:
+    query = "CONSTRUCT { ?p a org:Post ; skos:prefLabel ?l } WHERE { ?p a org:Post ; skos:prefLabel ?l }"
+    answer = http.get(endpoint, params={"query": query}, headers={"Accept": media})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith(media)
+    graph = Graph().parse(data=answer.content, format=rdflib_format)
+    posts = set(graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/org#Post")))
+    assert len(posts) > 3
+    assert len(graph) == len(posts) + len(
+        list(graph.triples((None, URIRef(PREFIXES["skos"] + "prefLabel"), None)))
+    )
+
+
+def test_construct_defaults_to_turtle_and_describe_works(http: httpx.Client, endpoint: str) -> None:
+    answer = http.get(
+        endpoint, params={"query": "DESCRIBE <https://dutygraph.example/id/body/organization-department>"}
+    )
+    assert answer.headers["content-type"].startswith("text/turtle")
+    assert len(Graph().parse(data=answer.text, format="turtle")) > 3
+
+
+def test_q_values_pick_the_format(http: httpx.Client, endpoint: str) -> None:
+    accept = "text/csv;q=0.4, application/sparql-results+xml;q=0.9, */*;q=0.1"
+    answer = http.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": accept})
+    assert answer.headers["content-type"].startswith("application/sparql-results+xml")
+
+
+def test_unacceptable_accept_is_406(http: httpx.Client, endpoint: str) -> None:
+    select = http.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": "text/turtle"})
+    refused(select, 406, "not_acceptable")
+    construct = http.get(
+        endpoint, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
+    )
+    refused(construct, 406, "not_acceptable")
+
+
+def test_dataset_parameters_are_honoured(
+    http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store
+) -> None:
+    only_ontology = http.get(endpoint, params={"query": COUNT_ALL, "default-graph-uri": ONTOLOGY_GRAPH})
+    expected = local_count(local_store, COUNT_ALL, default_graph=[pyoxigraph.NamedNode(ONTOLOGY_GRAPH)])
+    assert count_of(only_ontology) == expected < len(local_store)
+    named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    answer = http.post(
+        endpoint,
+        content=named,
+        params={"named-graph-uri": DOCUMENT_GRAPH},
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert [row["g"]["value"] for row in bindings(answer)] == [DOCUMENT_GRAPH]
+    form = http.post(endpoint, data={"query": named, "named-graph-uri": [ONTOLOGY_GRAPH, DOCUMENT_GRAPH]})
+    assert {row["g"]["value"] for row in bindings(form)} == set(GRAPHS)
+
+
+def test_from_naming_a_graph_of_the_store_works(http: httpx.Client, endpoint: str, local_store) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    expected = local_count(local_store, COUNT_ALL, default_graph=[pyoxigraph.NamedNode(ONTOLOGY_GRAPH)])
+    assert count_of(http.get(endpoint, params={"query": query})) == expected
+
+
+def test_predeclared_prefixes(http: httpx.Client, endpoint: str) -> None:
+    query = "SELECT ?x WHERE { BIND(dg:Provision AS ?x) BIND(id:a AS ?y) BIND(eli:a AS ?z) BIND(oa:a AS ?w) }"
+    assert (
+        bindings(http.get(endpoint, params={"query": query}))[0]["x"]["value"] == PREFIXES["dg"] + "Provision"
+    )
+    own = "PREFIX dg: <urn:mine:> SELECT ?x WHERE { BIND(dg:Provision AS ?x) }"
+    assert bindings(http.get(endpoint, params={"query": own}))[0]["x"]["value"] == "urn:mine:Provision"
+    every = " ".join(f"BIND({name}:x AS ?{name})" for name in PREFIXES)
+    row = bindings(http.get(endpoint, params={"query": f"SELECT * WHERE {{ {every} }}"}))[0]
+    assert {name: row[name]["value"] for name in PREFIXES} == {
+        name: ns + "x" for name, ns in PREFIXES.items()
+    }
+
+
+def test_malformed_query_is_400_with_the_parsers_message(http: httpx.Client, endpoint: str) -> None:
+    message = refused(
+        http.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p }"}), 400, "malformed_query"
+    )
+    assert "col" in message or "1:" in message
+    message = refused(http.get(endpoint, params={"query": "SELECT * WHERE { ?s nope:p ?o }"}), 400)
+    assert "Prefix not found" in message or "nope" in message
+
+
+def test_missing_or_doubled_query_is_400(http: httpx.Client, endpoint: str) -> None:
+    refused(http.get(endpoint, params={"default-graph-uri": ONTOLOGY_GRAPH}), 400, "missing_query")
+    refused(http.get(endpoint, params={"query": ""}), 400, "missing_query")
+    refused(http.get(f"{endpoint}?query=ASK%7B%7D&query=ASK%7B%7D"), 400, "bad_request")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    refused(http.post(endpoint, content=b"", headers=form), 400, "missing_query")
+    refused(http.post(endpoint, data={"default-graph-uri": ONTOLOGY_GRAPH}), 400, "missing_query")
+    refused(http.post(endpoint, params={"query": "ASK {}"}, data={"query": "ASK {}"}), 400, "bad_request")
+    direct = http.post(
+        endpoint,
+        params={"query": "ASK {}"},
+        content="ASK {}",
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    refused(direct, 400, "bad_request")
+
+
+def test_unknown_dataset_graph_is_400(http: httpx.Client, endpoint: str) -> None:
+    for name in ("default-graph-uri", "named-graph-uri"):
+        answer = http.get(endpoint, params={"query": "ASK {}", name: "file:///etc/passwd"})
+        assert "file:///etc/passwd" in refused(answer, 400, "unknown_graph")
+
+
+def test_wrong_method_is_405(http: httpx.Client, endpoint: str) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        answer = http.request(method, endpoint, params={"query": "ASK {}"})
+        refused(answer, 405, "method_not_allowed")
+        assert "GET" in answer.headers["allow"] and "POST" in answer.headers["allow"]
+
+
+def test_wrong_content_type_or_charset_is_415(http: httpx.Client, endpoint: str) -> None:
+    for content_type in ("text/plain", "application/json", "multipart/form-data; boundary=x"):
+        answer = http.post(endpoint, content="ASK {}", headers={"Content-Type": content_type})
+        refused(answer, 415, "unsupported_media_type")
+    refused(http.post(endpoint, content="ASK {}"), 415)
+    latin = http.post(
+        endpoint,
+        content='ASK { ?s ?p "caf\xe9" }'.encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query; charset=ISO-8859-1"},
+    )
+    refused(latin, 415, "unsupported_charset")
+    ok = http.post(
+        endpoint, content="ASK {}", headers={"Content-Type": "application/sparql-query; charset=UTF-8"}
+    )
+    assert ok.status_code == 200
+
+
+def test_invalid_utf8_is_400(http: httpx.Client, endpoint: str) -> None:
+    answer = http.post(
+        endpoint, content=b'ASK { ?s ?p "\xff" }', headers={"Content-Type": "application/sparql-query"}
+    )
+    refused(answer, 400, "bad_encoding")
+    refused(http.get(f"{endpoint}?query=ASK%7B%FF%7D"), 400, "bad_encoding")
+
+
+def test_a_body_over_the_limit_is_413(http: httpx.Client, endpoint: str) -> None:
+    padding = "# " + "x" * 110_000 + "\n"
+    big = http.post(
+        endpoint, content=padding + "ASK {}", headers={"Content-Type": "application/sparql-query"}
+    )
+    refused(big, 413, "body_too_large")
+    refused(http.post(endpoint, data={"query": padding + "ASK {}"}), 413, "body_too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while reading
+        for _ in range(30):
+            yield b"#" * 5000
+
+    streamed = http.post(endpoint, content=chunks(), headers={"Content-Type": "application/sparql-query"})
+    refused(streamed, 413, "body_too_large")
+
+
+UPDATES = [
+    "INSERT DATA { <urn:x> <urn:y> <urn:z> }",
+    "INSERT DATA { GRAPH <urn:g> { <urn:x> <urn:y> <urn:z> } }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+    "LOAD <file:///etc/passwd>",
+    "LOAD <http://127.0.0.1:1/data.ttl> INTO GRAPH <urn:g>",
+    "CLEAR ALL",
+    "CLEAR DEFAULT",
+    "CREATE GRAPH <urn:new>",
+    f"DROP GRAPH <{ONTOLOGY_GRAPH}>",
+    "DROP ALL",
+    f"COPY <{ONTOLOGY_GRAPH}> TO <urn:copy>",
+    f"MOVE <{ONTOLOGY_GRAPH}> TO <urn:moved>",
+    f"ADD <{ONTOLOGY_GRAPH}> TO DEFAULT",
+]
+
+
+def test_every_update_is_refused_and_changes_nothing(
+    http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store
+) -> None:
+    graphs_query = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = count_of(http.get(endpoint, params={"query": COUNT_ALL}))
+    graphs_before = count_of(http.get(endpoint, params={"query": graphs_query}))
+    assert before == len(local_store)
+    for update in UPDATES:
+        attempts = [
+            http.get(endpoint, params={"query": update}),
+            http.get(endpoint, params={"update": update}),
+            http.post(endpoint, data={"query": update}),
+            http.post(endpoint, data={"update": update}),
+            http.post(endpoint, content=update, headers={"Content-Type": "application/sparql-update"}),
+            http.post(endpoint, content=update, headers={"Content-Type": "application/sparql-query"}),
+        ]
+        for answer in attempts:
+            assert 400 <= answer.status_code < 500, (update, answer.status_code, answer.text)
+            assert answer.json()["error"] in ("read_only", "malformed_query"), answer.text
+    # the count queries differ from the first ones (no cached answer can hide a change)
+    after = count_of(http.get(endpoint, params={"query": COUNT_ALL + " # after"}))
+    graphs_after = count_of(http.get(endpoint, params={"query": graphs_query + " # after"}))
+    assert (after, graphs_after) == (before, graphs_before)
+
+
+def test_update_form_field_and_media_type_are_403(http: httpx.Client, endpoint: str) -> None:
+    refused(http.post(endpoint, data={"update": "CLEAR ALL"}), 403, "read_only")
+    direct = http.post(endpoint, content="CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    refused(direct, 403, "read_only")
+    refused(http.get(endpoint, params={"query": "DROP ALL"}), 403, "read_only")
+
+
+def test_service_never_reaches_the_network(http: httpx.Client, endpoint: str) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.5)
+        port = listener.getsockname()[1]
+        for query in (
+            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+            f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
+        ):
+            message = refused(http.get(endpoint, params={"query": query}), 400, "service_refused")
+            assert "SERVICE" in message
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_from_a_file_is_refused_and_not_read(http: httpx.Client, endpoint: str) -> None:
+    for query in (
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
+    ):
+        answer = http.get(endpoint, params={"query": query})
+        assert "file:///etc/passwd" in refused(answer, 400, "unknown_graph")
+        assert "root:" not in answer.text
+
+
+def test_a_result_over_the_byte_cap_is_refused(http: httpx.Client, endpoint: str) -> None:
+    answer = http.get(endpoint, params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
+    assert "LIMIT" in refused(answer, 400, "result_too_large")
+
+
+def test_service_description(http: httpx.Client, endpoint: str) -> None:
+    answer = http.get(endpoint)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=answer.text, format="turtle")
+    service = URIRef(endpoint)
+    assert (service, RDF.type, URIRef(SD + "Service")) in graph
+    assert (service, URIRef(SD + "endpoint"), service) in graph
+    formats = {str(o) for o in graph.objects(service, URIRef(SD + "resultFormat"))}
+    assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats and len(formats) == 8
+    assert {str(name) for name in graph.objects(None, URIRef(SD + "name"))} == set(GRAPHS)
+    jsonld = http.get(endpoint, headers={"Accept": "application/ld+json"})
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    assert len(Graph().parse(data=jsonld.text, format="json-ld")) == len(graph)
+    refused(http.get(endpoint, headers={"Accept": "text/csv"}), 406)
+
+
+def test_cors(http: httpx.Client, endpoint: str) -> None:
+    preflight = http.options(
+        endpoint,
+        headers={
+            "Origin": "https://yasgui.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert {"GET", "POST"} <= {
+        m.strip() for m in preflight.headers["access-control-allow-methods"].split(",")
+    }
+    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+    for answer in (
+        http.get(endpoint, params={"query": "ASK {}"}, headers={"Origin": "https://yasgui.example"}),
+        http.post(endpoint, data={"query": "ASK {}"}, headers={"Origin": "https://yasgui.example"}),
+    ):
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_repeated_queries_get_the_same_bytes(http: httpx.Client, endpoint: str) -> None:
+    query = "SELECT ?d WHERE { ?d a odrl:Duty } ORDER BY ?d"
+    first = http.get(endpoint, params={"query": query})
+    second = http.post(endpoint, data={"query": query})
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+
+
+def test_sparqlwrapper(endpoint: str, local_store: pyoxigraph.Store) -> None:
+    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(COUNT_ORGS)
+    client.setReturnFormat(JSON)
+    rows = client.query().convert()["results"]["bindings"]
+    assert int(rows[0]["n"]["value"]) == local_count(local_store, COUNT_ORGS)
+    client.setMethod(POST)
+    client.setQuery("ASK { ?d a odrl:Duty }")
+    assert client.query().convert()["boolean"] is True
+    client.setQuery("CONSTRUCT WHERE { ?p a org:Post }")
+    client.setReturnFormat(TURTLE)
+    graph = Graph().parse(data=client.query().convert(), format="turtle")
+    assert len(graph) > 3
+
+
+def test_rdflib_sparqlstore(endpoint: str, local_store: pyoxigraph.Store) -> None:
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = Graph(store=SPARQLStore(endpoint, returnFormat="json"))
+    rows = list(graph.query(COUNT_ORGS))
+    assert int(rows[0][0]) == local_count(local_store, COUNT_ORGS)
+    query = (
+        "SELECT ?label WHERE { ?body skos:prefLabel ?label "
+        "FILTER(?body = IRI(CONCAT(STR(id:), 'body/organization-department'))) }"
+    )
+    labels = {row[0].language: str(row[0]) for row in graph.query(query)}
+    assert "组织" in labels["zh"] and labels["en"]
+    assert graph.query("ASK { ?d a odrl:Duty }").askAnswer is True
+
+
+# ---- the time limit ----------------------------------------------------------------------------
+
+
+def test_a_runaway_query_is_stopped_while_everything_else_answers() -> None:
+    with serving("--sparql-timeout", "2") as base, httpx.Client(base_url=base, timeout=30) as http:
+        assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # workers are up
+        runaway: dict[str, httpx.Response] = {}
+
+        def run() -> None:
+            runaway["answer"] = http.get("/sparql", params={"query": RUNAWAY})
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        time.sleep(0.5)
+        health = http.get("/healthz")
+        simple = http.get("/sparql", params={"query": COUNT_ORGS})
+        rest = http.get("/api/bodies", params={"limit": 1})
+        runaway_still_running = thread.is_alive()
+        thread.join(timeout=20)
+        assert not thread.is_alive()
+        assert health.status_code == 200 and rest.status_code == 200
+        assert count_of(simple) > 10
+        # promptly: all three were answered while the runaway was still running
+        assert runaway_still_running
+        message = refused(runaway["answer"], 503, "timeout")
+        assert "2 s" in message
+        # the stopped worker was replaced: the endpoint keeps answering
+        after = http.get("/sparql", params={"query": COUNT_ALL})
+        assert count_of(after) > 1000
+        again = http.get("/sparql", params={"query": RUNAWAY + " # again"})
+        refused(again, 503, "timeout")
+
+
+def test_serve_rejects_a_bad_timeout() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dutygraph", "serve", "--sparql-timeout", "0"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "--sparql-timeout" in result.stderr
+
+
+def test_results_are_json_documents(http: httpx.Client, endpoint: str) -> None:
+    answer = http.get(endpoint, params={"query": "SELECT ?s WHERE { ?s a org:Post } LIMIT 1"})
+    assert json.loads(answer.content)["head"]["vars"] == ["s"]
