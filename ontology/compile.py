@@ -48,6 +48,11 @@ RELATION_LOCAL = {
 }
 
 
+def phrase(action: str, obj: str, space: str) -> str:
+    """'研究部署' + '人才工作'; but '当好参谋' alone when the object already says it."""
+    return obj if obj.lower().startswith(action.lower()) else f"{action}{space}{obj}"
+
+
 @dataclass(frozen=True)
 class Located:
     start: int
@@ -370,7 +375,9 @@ class DocumentCompiler:
         actor_zh, actor_en = self.agent_labels(duty.actor)
         action_zh, action_en = self.action_labels(duty.action)
         self.label(
-            iri, f"{actor_zh}：{action_zh}{duty.object.zh}", f"{actor_en}: {action_en} {duty.object.en}"
+            iri,
+            f"{actor_zh}：{phrase(action_zh, duty.object.zh, '')}",
+            f"{actor_en}: {phrase(action_en, duty.object.en, ' ')}",
         )
         self.source(iri, duty, entry)
 
@@ -432,11 +439,9 @@ class DocumentCompiler:
             if previous is not None:
                 self.add(previous, self.dg.nextStep, step_iri)
             actor_zh, actor_en = self.agent_labels(step.actor)
-            action_zh, action_en = self.action_labels(step.action)
+            # a step's object is written as the whole predicate ("审定重大事项")
             self.label(
-                step_iri,
-                f"{order}. {actor_zh}：{action_zh}{step.object.zh}",
-                f"{order}. {actor_en}: {action_en} {step.object.en}",
+                step_iri, f"{order}. {actor_zh}：{step.object.zh}", f"{order}. {actor_en}: {step.object.en}"
             )
             self.source(step_iri, step, f"{entry}.steps[{order - 1}]")
             previous = step_iri
