@@ -6,12 +6,6 @@ exactly `text[start:end]` of the cleaned text the API itself serves.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import pairwise
@@ -22,48 +16,11 @@ import pytest
 
 from dutygraph.api.examples import EXAMPLES, SAMPLE_REQUESTS, trim
 
+from .servers import running_server
+
 DOC = "party-talent-work-opinion"
-STARTUP_TIMEOUT = 20.0
 JSON = "application/json"
 SIX_TASKS = ["战略思想研究", "总体规划制定", "重要政策统筹", "创新工程策划", "重点人才培养", "重大典型宣传"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server() -> Iterator[str]:
-    """`dutygraph serve` in a child process on a free port; yields its base URL once /healthz answers."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # the access log goes to a file: a pipe nobody reads would fill up and stall the server
-    with tempfile.TemporaryFile() as log:
-        command = [sys.executable, "-m", "dutygraph", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{log.read().decode()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s:\n{log.read().decode()}")
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="session")

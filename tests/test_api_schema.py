@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from dutygraph.api.app import create_app
 
-from .test_api import running_server
+from .servers import running_server
 
 SETTINGS = {
     "seed": 20260101,

@@ -24,7 +24,7 @@ from dutygraph.api.routers import linked_data
 from dutygraph.graph.knowledge import load_knowledge
 from dutygraph.ontology.namespaces import OA, ODRL
 
-from .test_api import running_server
+from .servers import running_server
 
 DOC = "party-talent-work-opinion"
 ID = Namespace("https://dutygraph.example/id/")

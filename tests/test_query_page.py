@@ -22,7 +22,7 @@ import pytest
 from dutygraph.api.routers.query_page import STATIC_DIR, TEMPLATE, script_json
 from dutygraph.api.sparql_examples import EXAMPLES
 
-from .test_api import running_server
+from .servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

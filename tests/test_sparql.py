@@ -7,14 +7,12 @@ result cache are also tested on their own.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -34,7 +32,7 @@ from dutygraph.api.sparql.workers import Job, run_job
 from dutygraph.ontology.namespaces import Namespaces
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
-from .test_api import STARTUP_TIMEOUT, free_port
+from .servers import running_server
 
 ONTOLOGY_GRAPH = "https://dutygraph.example/ontology"
 DOCUMENT_GRAPH = "https://dutygraph.example/id/document/party-talent-work-opinion"
@@ -159,38 +157,9 @@ def test_result_cache_is_a_bounded_lru() -> None:
 # ---- the real server ----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def serving(*options: str) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        command = [sys.executable, "-m", "dutygraph", "serve", "--port", str(port), *options]
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{log.read().decode()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s")
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    with serving() as base:
+    with running_server() as base:
         yield f"{base}/sparql"
 
 
@@ -598,7 +567,7 @@ def test_rdflib_sparqlstore(endpoint: str, local_store: pyoxigraph.Store) -> Non
 
 
 def test_a_runaway_query_is_stopped_while_everything_else_answers() -> None:
-    with serving("--sparql-timeout", "2") as base, httpx.Client(base_url=base, timeout=30) as http:
+    with running_server("--sparql-timeout", "2") as base, httpx.Client(base_url=base, timeout=30) as http:
         assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # workers are up
         runaway: dict[str, httpx.Response] = {}
 
