@@ -156,7 +156,10 @@ def _answer(answer: Answer) -> Response:
 
 
 async def _respond(request: Request, service: SparqlService, query_request) -> Response:
-    answer = await anyio.to_thread.run_sync(service.answer, query_request, request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    answer = service.cached(query_request, accept)
+    if answer is None:  # parsing and evaluating block: a worker thread waits for them
+        answer = await anyio.to_thread.run_sync(service.answer, query_request, accept)
     return _answer(answer)
 
 

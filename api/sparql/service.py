@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -18,6 +19,7 @@ from .protocol import ProtocolError, QueryRequest
 from .workers import Job, QueryTimeout, WorkerFailed, WorkerPool, WorkersBusy
 
 DEFAULT_TIMEOUT = 10.0
+CHECK_MEMO_ENTRIES = 2048
 DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024
 DEFAULT_WORKERS = 2
 
@@ -118,10 +120,34 @@ class SparqlService:
             str(data_file), prefixes, size=workers, timeout=timeout, max_bytes=max_result_bytes
         )
         self.cache = ResultCache()
+        # query text → its check: the same text always checks the same while serving, and
+        # rdflib's parser costs milliseconds, more than a cached answer
+        self._checked: OrderedDict[str, Any] = OrderedDict()
+
+    def check(self, query: str) -> Any:
+        checked = self._checked.get(query)
+        if checked is None:
+            checked = self._checked[query] = check_query(query, self.prefixes, self.graphs)
+            if len(self._checked) > CHECK_MEMO_ENTRIES:
+                self._checked.popitem(last=False)
+        return checked
+
+    def cached(self, request: QueryRequest, accept: str | None) -> Answer | None:
+        """The answer if this exact request was checked and answered before; no parsing, no
+        waiting, so it can run on the event loop. None sends the request the long way."""
+        checked = self._checked.get(request.query)
+        if checked is None:
+            return None
+        try:
+            media, fmt = choose_format(accept, checked.returns_graph)
+        except ProtocolError:
+            return None  # the long way raises it properly
+        body = self.cache.get((request.query, request.default_graphs, request.named_graphs, fmt))
+        return Answer(body, media) if body is not None else None
 
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Blocking (parses, waits for a worker): call from a thread."""
-        checked = check_query(request.query, self.prefixes, self.graphs)
+        checked = self.check(request.query)
         check_graphs(request.default_graphs, self.graphs, "default-graph-uri")
         check_graphs(request.named_graphs, self.graphs, "named-graph-uri")
         media, fmt = choose_format(accept, checked.returns_graph)
