@@ -36,6 +36,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -513,6 +514,19 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk not found; install it: apt-get install -y wrk", file=sys.stderr)
         return 2
+    return measure_and_report(args, run, table, verdicts, write_results, [RESULTS, LAST_RUN])
+
+
+def measure_and_report(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace], dict],
+    table: Callable[[dict], str],
+    verdicts: Callable[[dict], list[str]],
+    write_results: Callable[[dict], None],
+    written: list[Path],
+) -> int:
+    """Run a benchmark, print its table and verdicts, write its results: shared by the
+    benchmarks of this folder. Servers are stopped by `run`'s own finally clauses."""
     # SIGTERM ends the run like Ctrl-C does, through the finally that stops the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -527,7 +541,7 @@ def main() -> int:
         print(line)
     if not args.no_write:
         write_results(info)
-        print(f"\nwritten: {RESULTS.relative_to(ROOT)}, {LAST_RUN.relative_to(ROOT)}")
+        print("\nwritten: " + ", ".join(str(path.relative_to(ROOT)) for path in written))
     return 0
 
 

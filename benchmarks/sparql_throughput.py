@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,16 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
-from api_throughput import CONNECTIONS, THREADS, WARMUP_S, Server, Servers, machine, parse_wrk
+from api_throughput import (
+    CONNECTIONS,
+    THREADS,
+    WARMUP_S,
+    Server,
+    Servers,
+    machine,
+    measure_and_report,
+    parse_wrk,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -443,21 +451,7 @@ def main() -> int:
     if not DATASET.exists():
         print(f"{DATASET} not found: build the dataset first", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        info = run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; servers stopped", file=sys.stderr)
-        return 130
-    print()
-    print(table(info))
-    print()
-    for line in verdicts(info):
-        print(line)
-    if not args.no_write:
-        write_results(info)
-        print(f"\nwritten: {RESULTS.relative_to(ROOT)}, {LAST_RUN.relative_to(ROOT)}")
-    return 0
+    return measure_and_report(args, run, table, verdicts, write_results, [RESULTS, LAST_RUN])
 
 
 if __name__ == "__main__":
