@@ -32,6 +32,13 @@ def to_json(value: Any) -> bytes:
     return orjson.dumps(value, default=_model)
 
 
+def none_match(header: bytes, etag: bytes) -> bool:
+    """RFC 9110 If-None-Match: `*`, or a list of tags compared weakly (W/ ignored)."""
+    if header.strip() == b"*":
+        return True
+    return any(tag.strip().removeprefix(b"W/") == etag for tag in header.split(b","))
+
+
 class _Entry(NamedTuple):
     body: bytes
     etag: bytes  # as it appears in the request's If-None-Match
@@ -108,7 +115,7 @@ class ResponseCache:
         # header names in lower case), without building a Headers object per request.
         for name, value in request.scope["headers"]:
             if name == b"if-none-match":
-                if value == entry.etag:
+                if value == entry.etag or none_match(value, entry.etag):
                     return _Prepared(304, b"", entry.not_modified.copy(), None)
                 break
         # A fresh list each time: a middleware may add headers to the one it is sent.

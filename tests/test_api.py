@@ -361,6 +361,9 @@ def test_answers_carry_an_etag_and_revalidate_to_304(client: httpx.Client) -> No
     stale = client.get(url, headers={"If-None-Match": '"something-else"'})
     assert stale.status_code == 200 and stale.json() == response.json()
     assert client.get(url + "&limit=1").headers["ETag"] != etag
+    # what caches and browsers also send: a list of tags, weak tags, or any
+    for header in (f'"other", {etag}', f"W/{etag}", "*"):
+        assert client.get(url, headers={"If-None-Match": header}).status_code == 304, header
 
 
 SAMPLE_PARAMETERS = {
