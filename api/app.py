@@ -17,7 +17,7 @@ from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
 from .cache import ResponseCache
-from .routers import bodies, documents, duties, graph, linked_data, query_page, sparql
+from .routers import bodies, documents, duties, graph, linked_data, query_page, sparql, viz
 
 DESCRIPTION = """
 Who must, may or is encouraged to do what in Chinese policy documents. Every duty carries
@@ -65,7 +65,7 @@ def create_app(
     app.state.knowledge = knowledge
     app.state.cache = ResponseCache(knowledge.version)
     sparql.install(app, knowledge, timeout=sparql_timeout)
-    for module in (bodies, duties, documents, graph, query_page, linked_data):
+    for module in (bodies, duties, documents, graph, query_page, viz, linked_data):
         app.include_router(module.router)
 
     @app.exception_handler(UnknownId)

@@ -141,6 +141,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_viz(args: argparse.Namespace) -> int:
+    from dutygraph.graph.knowledge import build_knowledge
+    from dutygraph.visualizations.export import export_pages
+
+    knowledge = build_knowledge(_load(args.data))
+    try:
+        written = export_pages(knowledge, args.output, args.server)
+    except OSError as error:
+        raise CommandError(f"cannot write the pages to {args.output}: {error.strerror or error}") from error
+    print(f"wrote {len(written)} pages to {args.output} (open {args.output / 'index.html'})", file=sys.stderr)
+    return 0
+
+
+def _server_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")) or any(c in text for c in " \"'<>"):
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, not {text!r}")
+    return text.rstrip("/")
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -212,6 +231,17 @@ def parser() -> argparse.ArgumentParser:
     )
     _data_option(p)
     p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser("viz", help="write the /viz pages as self-contained HTML files")
+    p.add_argument("--output", type=Path, required=True, help="folder to write the pages into")
+    p.add_argument(
+        "--server",
+        type=_server_url,
+        default="http://127.0.0.1:8000",
+        help="where the pages' links to the REST API and IRI pages point (default: %(default)s)",
+    )
+    _data_option(p)
+    p.set_defaults(run=cmd_viz)
     return root
 
 

@@ -110,6 +110,16 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Section:
+    document: str
+    number: int
+    heading: str  # without its numeral: 充分认识…
+    label: str  # as the text writes it: 一、充分认识…
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Document:
     id: str
     title_zh: str
@@ -122,6 +132,7 @@ class Document:
     header_note_en: str
     sha256: str
     articles: tuple[Article, ...]
+    sections: tuple[Section, ...] = ()
 
 
 @dataclass
@@ -323,8 +334,27 @@ def _documents(graph: Graph, ns: Namespaces) -> dict[str, Document]:
             header_note_en=text_in(graph, doc, SKOS.note, "en"),
             sha256=text_in(graph, doc, dg.sha256),
             articles=tuple(sorted(articles, key=lambda a: a.number)),
+            sections=_sections(graph, ns, doc, doc_id),
         )
     return dict(sorted(found.items()))
+
+
+def _sections(graph: Graph, ns: Namespaces, doc: URIRef, doc_id: str) -> tuple[Section, ...]:
+    dg, found = ns.dg, []
+    for section in graph.subjects(RDF.type, dg.Section):
+        if not str(section).startswith(f"{doc}/"):
+            continue
+        found.append(
+            Section(
+                document=doc_id,
+                number=int(graph.value(section, ELI.number)),
+                heading=text_in(graph, section, dg.heading),
+                label=label(graph, section, "zh"),
+                start=int(graph.value(section, dg.startOffset)),
+                end=int(graph.value(section, dg.endOffset)),
+            )
+        )
+    return tuple(sorted(found, key=lambda s: s.number))
 
 
 def _duty_concepts(graph: Graph, ns: Namespaces) -> dict[str, tuple[str, ...]]:

@@ -9,21 +9,18 @@ escaped so that no data can close the element; the page's script inserts them as
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from string import Template
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from dutygraph import visualizations
+from dutygraph.visualizations.html import STATIC_DIR, TEMPLATES_DIR, script_json
 
 from ..sparql_examples import example_dicts
 
-VISUALIZATIONS = Path(visualizations.__file__).resolve().parent
-STATIC_DIR = VISUALIZATIONS / "static"
-TEMPLATE = VISUALIZATIONS / "templates" / "query.html"
+TEMPLATE = TEMPLATES_DIR / "query.html"
+__all__ = ["STATIC_DIR", "TEMPLATE", "router", "script_json"]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,19 +39,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)
-
-
-def script_json(value: object) -> str:
-    """JSON that is safe as the content of a <script> element: `<`, `>` and `&` escaped, so
-    neither `</script>` nor `<!--` can appear in it; JSON.parse reads it unchanged."""
-    text = json.dumps(value, ensure_ascii=False, indent=1)
-    return (
-        text.replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
 
 
 def render_query_page() -> str:
