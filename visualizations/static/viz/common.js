@@ -1,7 +1,7 @@
 /* What every page under /viz shares: reading the JSON data blocks, the zh/en switch, links.
  *
  * Data reaches the page only as JSON in <script type="application/json"> elements and is
- * inserted with textContent (never innerHTML). Links are built from URL templates the server
+ * inserted with textContent, never parsed as HTML. Links are built from URL templates the server
  * chose (`links` in the page-data block): paths on the server, or relative file names in an
  * exported copy; ids are URL-encoded.
  */
