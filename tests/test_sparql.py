@@ -25,7 +25,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from dutygraph.api.negotiation import negotiate
-from dutygraph.api.sparql.check import check_query
+from dutygraph.api.sparql.check import check_query, needs_full_check
 from dutygraph.api.sparql.protocol import ProtocolError
 from dutygraph.api.sparql.service import ResultCache
 from dutygraph.api.sparql.workers import Job, run_job
@@ -102,6 +102,22 @@ def test_service_is_refused_wherever_it_is(query: str) -> None:
     assert (refused.value.status, refused.value.code) == (400, "service_refused")
 
 
+@pytest.mark.parametrize(
+    ("query", "full"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", False),
+        ("ASK { ?d odrl:assignee ?b }", False),
+        ("SELECT * WHERE { SeRvIcE <http://x.example/> { ?s ?p ?o } }", True),
+        ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", True),
+        ("SELECT * WHERE { \\u0053ERVICE <http://x.example/> { ?s ?p ?o } }", True),
+        ("SELECT * WHERE { \\U00000046ROM }", True),
+        ('SELECT * WHERE { ?s ?p "from" }', True),  # only text, but the parse tree decides
+    ],
+)
+def test_only_texts_that_could_reach_outside_need_the_full_parse(query: str, full: bool) -> None:
+    assert needs_full_check(query) is full
+
+
 def test_service_in_a_comment_or_a_string_is_only_text() -> None:
     query = 'SELECT * WHERE { # SERVICE <http://x.example/> {}\n ?s ?p "SERVICE <http://x.example/> { }" }'
     assert check(query).form == "select"
@@ -136,9 +152,42 @@ def test_from_graphs_of_the_store_are_resolved_and_kept() -> None:
 
 
 def test_run_job_stops_a_result_over_the_byte_cap(local_store: pyoxigraph.Store) -> None:
-    job = Job(query="SELECT * WHERE { ?s ?p ?o }", format="json")
-    assert run_job(local_store, PREFIXES, job, 1000).kind == "too_large"
-    assert run_job(local_store, PREFIXES, job, 100_000_000).kind == "ok"
+    job = Job(query="SELECT * WHERE { ?s ?p ?o }", results_format="json")
+    assert run_job(local_store, PREFIXES, GRAPHS, job, 1000).kind == "too_large"
+    assert run_job(local_store, PREFIXES, GRAPHS, job, 100_000_000).kind == "ok"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", 400, "service_refused"),
+        ("SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", 400, "service_refused"),
+        ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", 400, "unknown_graph"),
+        ("INSERT DATA { <x:a> <x:b> <x:c> }", 403, "read_only"),
+        ("SELECT * WHERE { ?s ?p }", 400, "malformed_query"),
+    ],
+)
+def test_the_worker_refuses_before_it_evaluates(
+    local_store: pyoxigraph.Store, query: str, status: int, code: str
+) -> None:
+    size = len(local_store)
+    outcome = run_job(local_store, PREFIXES, GRAPHS, Job(query=query, results_format="json"), 1000)
+    assert (outcome.kind, outcome.status, outcome.code) == ("refused", status, code)
+    assert outcome.body == b""
+    assert len(local_store) == size
+
+
+def test_the_worker_picks_the_format_by_the_kind_it_parsed(local_store: pyoxigraph.Store) -> None:
+    both = {"results_format": "csv", "graph_format": "ntriples"}
+    ask = run_job(local_store, PREFIXES, GRAPHS, Job(query="ASK { ?s ?p ?o }", **both), 10_000)
+    assert (ask.kind, ask.form, ask.body.strip()) == ("ok", "ask", b"true")
+    describe = Job(query="DESCRIBE <https://dutygraph.example/id/body/party-committee>", **both)
+    graph = run_job(local_store, PREFIXES, GRAPHS, describe, 1_000_000)
+    assert (graph.kind, graph.form) == ("ok", "graph")
+    assert graph.body.startswith(b"<https://dutygraph.example/id/body/party-committee> ")
+    only_results = Job(query="CONSTRUCT WHERE { ?s a org:Post }", results_format="json")
+    refused = run_job(local_store, PREFIXES, GRAPHS, only_results, 1_000_000)
+    assert (refused.kind, refused.form, refused.body) == ("not_acceptable", "graph", b"")
 
 
 def test_result_cache_is_a_bounded_lru() -> None:
@@ -203,6 +252,22 @@ def test_the_default_graph_is_the_union_of_documents_and_ontology(
     http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store
 ) -> None:
     assert count_of(http.get(endpoint, params={"query": COUNT_ALL})) == len(local_store)
+
+
+def test_large_answers_arrive_whole(http: httpx.Client, endpoint: str, local_store: pyoxigraph.Store) -> None:
+    # megabytes through the worker's pipe, far over its buffer, for both kinds of result
+    select = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+    for _ in range(2):  # a fresh text, then the same one again (the cache)
+        assert len(bindings(http.get(endpoint, params={"query": select}))) == len(local_store)
+    construct = http.get(
+        endpoint,
+        params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert construct.status_code == 200
+    assert len(construct.content) > 1_000_000
+    expected = {str(q.triple) for q in local_store}
+    assert len(Graph().parse(data=construct.text, format="nt")) == len(expected)
 
 
 def test_a_form_query_is_decoded_once(http: httpx.Client, endpoint: str) -> None:
@@ -460,6 +525,9 @@ def test_service_never_reaches_the_network(http: httpx.Client, endpoint: str) ->
             f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
             f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
             f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
+            f"select * where {{ service <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+            # SPARQL decodes \u escapes before its grammar: this spells SERVICE
+            f"SELECT * WHERE {{ \\u0053ERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
         ):
             message = refused(http.get(endpoint, params={"query": query}), 400, "service_refused")
             assert "SERVICE" in message

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from dutygraph.graph.knowledge import Knowledge
 
-from ..sparql.protocol import ProtocolError, query_from_get, query_from_post, url_params
+from ..sparql.protocol import ProtocolError, QueryRequest, query_from_get, query_from_post, url_params
 from ..sparql.service import DEFAULT_TIMEOUT, Answer, SparqlService
 
 router = APIRouter(tags=["sparql"])
@@ -155,12 +154,8 @@ def _answer(answer: Answer) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers={**CORS, "Vary": "Accept"})
 
 
-async def _respond(request: Request, service: SparqlService, query_request) -> Response:
-    accept = request.headers.get("accept")
-    answer = service.cached(query_request, accept)
-    if answer is None:  # parsing and evaluating block: a worker thread waits for them
-        answer = await anyio.to_thread.run_sync(service.answer, query_request, accept)
-    return _answer(answer)
+async def _respond(request: Request, service: SparqlService, query_request: QueryRequest) -> Response:
+    return _answer(await service.answer(query_request, request.headers.get("accept")))
 
 
 @router.get(

@@ -4,6 +4,12 @@ pyoxigraph would evaluate `SERVICE` by making the HTTP request itself, so the pa
 (rdflib's SPARQL parser: a tree, not the raw text, which comments and strings would fool)
 is searched for SERVICE anywhere, and every FROM / FROM NAMED graph is resolved against
 the query's BASE and prefixes and must be a graph already in the store.
+
+rdflib's parser costs milliseconds, more than evaluating most queries. It is needed only
+when the text could hold SERVICE or FROM at all: `needs_full_check` says when. A text
+without the letters "service", "from" or a `\\u` escape (SPARQL decodes those before its
+grammar applies, so they could spell either keyword) cannot reach outside or name a graph,
+and goes straight to the store, whose own parser then decides whether it is a query.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .protocol import ProtocolError, read_only
+from .errors import ProtocolError, read_only
 
 FORMS = {
     "SelectQuery": "select",
@@ -27,9 +33,20 @@ FORMS = {
 }
 
 
+# lower-cased; any one of them anywhere in a query, even inside a string or a name, sends it
+# through rdflib's full parse
+FULL_CHECK_MARKERS = ("service", "from", "\\u")
+
+
+def needs_full_check(text: str) -> bool:
+    """Whether the text could hold SERVICE or FROM: only then is the parse tree needed."""
+    lowered = text.lower()
+    return any(marker in lowered for marker in FULL_CHECK_MARKERS)
+
+
 @dataclass(frozen=True)
 class CheckedQuery:
-    form: str  # select | ask | construct | describe
+    form: str  # select | ask | construct | describe; "graph": CONSTRUCT or DESCRIBE, known by its result
     from_graphs: tuple[str, ...]  # FROM and FROM NAMED, resolved
     returns_graph: bool  # CONSTRUCT / DESCRIBE: RDF, not a results table
 

@@ -13,21 +13,14 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
+from .errors import ProtocolError, read_only
+
+__all__ = ["ProtocolError", "QueryRequest", "query_from_get", "query_from_post", "read_only", "url_params"]
+
 MAX_BODY_BYTES = 100 * 1024
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-
-
-class ProtocolError(Exception):
-    """A request the endpoint refuses: an HTTP status, a short code and a message for people."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 @dataclass(frozen=True)
@@ -39,10 +32,6 @@ class QueryRequest:
     @property
     def dataset_given(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
-
-
-def read_only() -> ProtocolError:
-    return ProtocolError(403, "read_only", "this endpoint is read-only: SPARQL Update is not accepted")
 
 
 def content_type(header: str | None) -> tuple[str, dict[str, str]]:

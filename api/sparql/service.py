@@ -1,4 +1,5 @@
-"""From a protocol request to answer bytes: negotiate, check, execute (in a worker), cache.
+"""From a protocol request to answer bytes: negotiate, then the cache or a worker (which checks
+and executes), cache.
 
 Also the service description (SPARQL 1.1 Service Description) a bare GET answers with.
 """
@@ -8,18 +9,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from ..negotiation import negotiate
-from .check import check_graphs, check_query
 from .protocol import ProtocolError, QueryRequest
-from .workers import Job, QueryTimeout, WorkerFailed, WorkerPool, WorkersBusy
+from .workers import Job, Outcome, QueryTimeout, WorkerFailed, WorkerPool, WorkersBusy
 
 DEFAULT_TIMEOUT = 10.0
-CHECK_MEMO_ENTRIES = 2048
+KIND_MEMO_ENTRIES = 4096
 DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024
 DEFAULT_WORKERS = 2
 
@@ -62,17 +61,23 @@ class Answer:
     media_type: str
 
 
+def acceptable_format(accept: str | None, returns_graph: bool) -> tuple[str, str] | None:
+    """(media type, worker format) for a kind of result, or None when the client takes none."""
+    main, aliases = (GRAPH_MEDIA, GRAPH_ALIASES) if returns_graph else (RESULT_MEDIA, RESULT_ALIASES)
+    media = negotiate(accept, [*main, *aliases])
+    return None if media is None else (media, {**main, **aliases}[media])
+
+
 def choose_format(accept: str | None, returns_graph: bool) -> tuple[str, str]:
     """(media type, worker format) for the query's kind of result, or 406."""
-    main, aliases = (GRAPH_MEDIA, GRAPH_ALIASES) if returns_graph else (RESULT_MEDIA, RESULT_ALIASES)
-    offers = [*main, *aliases]
-    media = negotiate(accept, offers)
-    if media is None:
+    chosen = acceptable_format(accept, returns_graph)
+    if chosen is None:
         kind = "an RDF graph (CONSTRUCT/DESCRIBE)" if returns_graph else "results (SELECT/ASK)"
+        main = GRAPH_MEDIA if returns_graph else RESULT_MEDIA
         raise ProtocolError(
             406, "not_acceptable", f"this query returns {kind}, available as: {', '.join(main)}"
         )
-    return media, {**main, **aliases}[media]
+    return chosen
 
 
 class ResultCache:
@@ -102,6 +107,9 @@ class ResultCache:
 
 
 class SparqlService:
+    """Answers protocol requests: from the cache on the event loop, or from a worker process
+    that checks, evaluates and serialises the query (the server itself never parses one)."""
+
     def __init__(
         self,
         data_file: Path,
@@ -117,70 +125,80 @@ class SparqlService:
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
         self.pool = WorkerPool(
-            str(data_file), prefixes, size=workers, timeout=timeout, max_bytes=max_result_bytes
+            str(data_file), prefixes, self.graphs, size=workers, timeout=timeout, max_bytes=max_result_bytes
         )
         self.cache = ResultCache()
-        # query text → its check: the same text always checks the same while serving, and
-        # rdflib's parser costs milliseconds, more than a cached answer
-        self._checked: OrderedDict[str, Any] = OrderedDict()
+        # query text → whether it returns a graph (CONSTRUCT, DESCRIBE), learnt from its first
+        # answer: with it a repeated request picks its format, and its cache entry, at once
+        self._returns_graph: OrderedDict[str, bool] = OrderedDict()
 
-    def check(self, query: str) -> Any:
-        checked = self._checked.get(query)
-        if checked is None:
-            checked = self._checked[query] = check_query(query, self.prefixes, self.graphs)
-            if len(self._checked) > CHECK_MEMO_ENTRIES:
-                self._checked.popitem(last=False)
-        return checked
+    def _remember(self, query: str, returns_graph: bool) -> None:
+        self._returns_graph[query] = returns_graph
+        self._returns_graph.move_to_end(query)
+        if len(self._returns_graph) > KIND_MEMO_ENTRIES:
+            self._returns_graph.popitem(last=False)
+
+    @staticmethod
+    def _key(request: QueryRequest, fmt: str) -> tuple:
+        return (request.query, request.default_graphs, request.named_graphs, fmt)
 
     def cached(self, request: QueryRequest, accept: str | None) -> Answer | None:
-        """The answer if this exact request was checked and answered before; no parsing, no
-        waiting, so it can run on the event loop. None sends the request the long way."""
-        checked = self._checked.get(request.query)
-        if checked is None:
+        """The answer if this exact request was answered before, or None."""
+        returns_graph = self._returns_graph.get(request.query)
+        if returns_graph is None:
             return None
-        try:
-            media, fmt = choose_format(accept, checked.returns_graph)
-        except ProtocolError:
-            return None  # the long way raises it properly
-        body = self.cache.get((request.query, request.default_graphs, request.named_graphs, fmt))
-        return Answer(body, media) if body is not None else None
+        chosen = acceptable_format(accept, returns_graph)
+        if chosen is None:
+            return None  # the long way raises the 406 properly
+        body = self.cache.get(self._key(request, chosen[1]))
+        return Answer(body, chosen[0]) if body is not None else None
 
-    def answer(self, request: QueryRequest, accept: str | None) -> Answer:
-        """Blocking (parses, waits for a worker): call from a thread."""
-        checked = self.check(request.query)
-        check_graphs(request.default_graphs, self.graphs, "default-graph-uri")
-        check_graphs(request.named_graphs, self.graphs, "named-graph-uri")
-        media, fmt = choose_format(accept, checked.returns_graph)
+    async def answer(self, request: QueryRequest, accept: str | None) -> Answer:
+        """From the cache, or from a worker given a format for each kind of result (or only
+        for the kind a text is known to return): the worker's parser tells which it is."""
+        answer = self.cached(request, accept)
+        if answer is not None:
+            return answer
+        returns_graph = self._returns_graph.get(request.query)
+        if returns_graph is None:
+            results, graph = acceptable_format(accept, False), acceptable_format(accept, True)
+        else:
+            chosen = choose_format(accept, returns_graph)
+            results, graph = (None, chosen) if returns_graph else (chosen, None)
         job = Job(
             query=request.query,
-            format=fmt,
+            results_format=results[1] if results else "",
+            graph_format=graph[1] if graph else "",
             default_graphs=request.default_graphs,
             named_graphs=request.named_graphs,
-            dataset_given=request.dataset_given,
-            union_default=not checked.from_graphs,
         )
-        key = (job.query, job.default_graphs, job.named_graphs, fmt)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return Answer(cached, media)
+        outcome = await self._run(job)
+        self._remember(request.query, outcome.returns_graph)
+        media, fmt = choose_format(accept, outcome.returns_graph)  # 406 when not_acceptable
+        self.cache.put(self._key(request, fmt), outcome.body)
+        return Answer(outcome.body, media)
+
+    async def _run(self, job: Job) -> Outcome:
+        """A worker's outcome (ok or not_acceptable), or the ProtocolError its failure means."""
         try:
-            outcome = self.pool.run(job)
+            outcome = await self.pool.run(job)
         except QueryTimeout as error:
             raise ProtocolError(503, "timeout", str(error), {"Retry-After": "1"}) from error
         except WorkersBusy as error:
             raise ProtocolError(503, "busy", str(error), {"Retry-After": "1"}) from error
         except WorkerFailed as error:
             raise ProtocolError(500, "worker_failed", str(error)) from error
+        if outcome.kind == "refused":
+            raise ProtocolError(outcome.status, outcome.code, outcome.message)
         if outcome.kind == "syntax":
             raise ProtocolError(400, "malformed_query", f"malformed query: {outcome.message}")
         if outcome.kind == "too_large":
             raise ProtocolError(
                 400, "result_too_large", f"{outcome.message}: narrow the query or add a LIMIT"
             )
-        if outcome.kind != "ok":
+        if outcome.kind not in ("ok", "not_acceptable"):
             raise ProtocolError(500, "query_failed", outcome.message)
-        self.cache.put(key, outcome.body)
-        return Answer(outcome.body, media)
+        return outcome
 
     def description(self, endpoint: str, accept: str | None) -> Answer:
         """The service description: endpoint, formats, the default dataset, in an RDF format."""
