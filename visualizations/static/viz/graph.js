@@ -80,6 +80,7 @@
     // the layout fitted every node, hidden ones too: show what the filters leave
     if (filtersActive()) network.fit({ nodes: visibleNodeIds(), animation: false });
     viz.settledAfterMs = Math.round((window.performance ? performance.now() : Date.now()) - started);
+    viz.readyAtMs = window.performance ? Math.round(performance.now()) : null; // since navigation
     showCounts();
   }
 
@@ -473,5 +474,9 @@
     showPanel: showPanel,
     visibleNodeIds: visibleNodeIds,
     matches: matches,
+    applyFilters: applyFilters,
+    redraw: function () {
+      network.redraw();
+    },
   });
 })();
