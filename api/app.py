@@ -16,7 +16,7 @@ from dutygraph.graph.queries import UnknownId
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
-from .cache import ResponseCache
+from .cache import ReplayAnswers, ResponseCache
 from .routers import bodies, documents, duties, graph, linked_data, query_page, sparql, viz
 
 DESCRIPTION = """
@@ -61,6 +61,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
     )
+    app.add_middleware(ReplayAnswers)  # inside HeadAsGet: a HEAD reaches it as a GET
     app.add_middleware(HeadAsGet)
     app.state.knowledge = knowledge
     app.state.cache = ResponseCache(knowledge.version)

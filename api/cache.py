@@ -120,3 +120,78 @@ class ResponseCache:
                 break
         # A fresh list each time: a middleware may add headers to the one it is sent.
         return _Prepared(200, entry.body, entry.ok.copy(), entry.media_type)
+
+
+class ReplayAnswers:
+    """ASGI middleware: a GET whose exact URL (and Accept header) was answered before gets the
+    same answer again, without routing or parameter validation.
+
+    Only immutable answers are kept: a 200 with an ETag, in one body message, under /api/ or
+    /sparql. The data does not change while the server runs and those routes read nothing of
+    a GET but the path, the query string and Accept, so these decide the bytes. Routing,
+    middleware and validating the parameters of an already cached answer cost about two thirds
+    of its time (benchmarks/RESULTS.md). A request with If-None-Match takes the normal way,
+    which answers 304; so does every other path and method. At most `max_bytes` of answers are
+    kept, the least recently used dropped first."""
+
+    def __init__(
+        self, app: Any, prefixes: tuple[str, ...] = ("/api/", "/sparql"), max_bytes: int = 32 * 1024 * 1024
+    ) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // 64
+        self._entries: OrderedDict[tuple[str, bytes, bytes], tuple[RawHeaders, bytes]] = OrderedDict()
+        self._size = 0
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        key = self._key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        entry = self._entries.get(key)
+        if entry is None:
+            await self.app(scope, receive, self._recording(key, send))
+            return
+        self._entries.move_to_end(key)
+        headers, body = entry
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+    def _key(self, scope: dict) -> tuple[str, bytes, bytes] | None:
+        """(path, query string, Accept) of a replayable request, else None."""
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(self.prefixes):
+            return None
+        accept = b""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                return None
+            if name == b"accept":
+                accept = value
+        return (scope["path"], scope["query_string"], accept)
+
+    def _recording(self, key: tuple[str, bytes, bytes], send: Any) -> Any:
+        start: dict = {}
+
+        async def record(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif (
+                start.get("status") == 200
+                and not message.get("more_body", False)
+                and any(name == b"etag" for name, _ in start.get("headers", ()))
+            ):
+                self._keep(key, list(start["headers"]), message.get("body", b""))
+            await send(message)
+
+        return record
+
+    def _keep(self, key: tuple[str, bytes, bytes], headers: RawHeaders, body: bytes) -> None:
+        size = len(body) + sum(map(len, key))
+        if size > self.max_entry_bytes or key in self._entries:
+            return
+        self._entries[key] = (headers, body)
+        self._size += size
+        while self._size > self.max_bytes:
+            old_key, (_, old_body) = self._entries.popitem(last=False)
+            self._size -= len(old_body) + sum(map(len, old_key))

@@ -366,6 +366,18 @@ def test_answers_carry_an_etag_and_revalidate_to_304(client: httpx.Client) -> No
         assert client.get(url, headers={"If-None-Match": header}).status_code == 304, header
 
 
+def test_repeated_requests_get_the_first_answer_again(client: httpx.Client) -> None:
+    # the second and later answers are replayed without routing (api/cache.py ReplayAnswers)
+    for url in ("/api/bodies/party-committee/duties?level=county", "/api/duties?modality=permission"):
+        answers = [client.get(url) for _ in range(3)]
+        assert {a.status_code for a in answers} == {200}
+        assert len({a.content for a in answers}) == 1
+        headers = [{k: v for k, v in a.headers.items() if k != "date"} for a in answers]
+        assert headers[1:] == headers[:-1]
+    for url, status in (("/api/bodies/party-comitee", 404), ("/api/duties?limit=0", 422)):
+        assert [client.get(url).status_code for _ in range(3)] == [status] * 3, url
+
+
 SAMPLE_PARAMETERS = {
     "agent_id": "party-committee",
     "duty_id": "a05-8",

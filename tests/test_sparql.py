@@ -599,6 +599,21 @@ def test_repeated_queries_get_the_same_bytes(http: httpx.Client, endpoint: str) 
     assert first.content == second.content
 
 
+def test_answers_carry_an_etag_and_the_same_url_still_negotiates(http: httpx.Client, endpoint: str) -> None:
+    params = {"query": "SELECT ?p WHERE { ?p a org:Post } ORDER BY ?p"}
+    first = http.get(endpoint, params=params)
+    etag = first.headers["ETag"]
+    assert etag and first.headers["Vary"] == "Accept"
+    assert http.get(endpoint, params=params).content == first.content  # replayed
+    held = http.get(endpoint, params=params, headers={"If-None-Match": etag})
+    assert held.status_code == 304 and held.content == b""
+    # the same URL with another Accept is another answer, not the replayed one
+    csv = http.get(endpoint, params=params, headers={"Accept": "text/csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("p\r\n")
+    assert csv.headers["ETag"] != etag
+    assert http.get(endpoint, params=params).content == first.content
+
+
 def test_sparqlwrapper(endpoint: str, local_store: pyoxigraph.Store) -> None:
     from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 

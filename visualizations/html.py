@@ -23,7 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
-# vis-network draws on a canvas and positions its tooltip and controls with style attributes
+# vis-network (and YASGUI on /query) position tooltips and controls with style attributes
 STYLE_SOURCES = "'self' 'unsafe-inline'"
 SERVED_PAGE_POLICY = "; ".join(
     [

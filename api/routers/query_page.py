@@ -15,27 +15,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from dutygraph.visualizations.html import STATIC_DIR, TEMPLATES_DIR, script_json
+from dutygraph.visualizations.html import SERVED_PAGE_POLICY, STATIC_DIR, TEMPLATES_DIR, script_json
 
 from ..sparql_examples import example_dicts
 
 TEMPLATE = TEMPLATES_DIR / "query.html"
 __all__ = ["STATIC_DIR", "TEMPLATE", "router", "script_json"]
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        # YASGUI (CodeMirror, its tables) sets style attributes from script
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# the same policy as the /viz pages: YASGUI (CodeMirror, its tables) also sets style attributes
+CONTENT_SECURITY_POLICY = SERVED_PAGE_POLICY
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)

@@ -17,6 +17,7 @@ answers the service description. Errors are JSON `{"error": code, "message": tex
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -25,6 +26,7 @@ from pydantic import BaseModel
 
 from dutygraph.graph.knowledge import Knowledge
 
+from ..cache import CACHE_CONTROL, none_match
 from ..sparql.protocol import ProtocolError, QueryRequest, query_from_get, query_from_post, url_params
 from ..sparql.service import DEFAULT_TIMEOUT, Answer, SparqlService
 
@@ -150,12 +152,19 @@ def _error(error: ProtocolError) -> JSONResponse:
     )
 
 
-def _answer(answer: Answer) -> Response:
-    return Response(answer.body, media_type=answer.media_type, headers={**CORS, "Vary": "Accept"})
+def _answer(request: Request, answer: Answer) -> Response:
+    """The answer with an ETag (its bytes' hash: the data never changes while serving), or 304
+    when the client holds that tag."""
+    etag = f'"{hashlib.blake2b(answer.body, digest_size=8).hexdigest()}"'
+    headers = {**CORS, "Vary": "Accept", "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    held = request.headers.get("if-none-match") if request.method == "GET" else None
+    if held is not None and none_match(held.encode("latin-1"), etag.encode("latin-1")):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
 async def _respond(request: Request, service: SparqlService, query_request: QueryRequest) -> Response:
-    return _answer(await service.answer(query_request, request.headers.get("accept")))
+    return _answer(request, await service.answer(query_request, request.headers.get("accept")))
 
 
 @router.get(
@@ -172,7 +181,7 @@ async def sparql_get(request: Request) -> Response:
         params = url_params(request)
         if not params:
             endpoint = str(request.url.replace(query=""))
-            return _answer(service.description(endpoint.rstrip("?"), request.headers.get("accept")))
+            return _answer(request, service.description(endpoint.rstrip("?"), request.headers.get("accept")))
         return await _respond(request, service, query_from_get(params))
     except ProtocolError as error:
         return _error(error)
