@@ -52,6 +52,7 @@ CONCEPT_STYLE = {  # node type → (shape, colour)
     "talent-category": ("triangleDown", "#8e44ad"),
     "mechanism": ("star", "#117864"),
 }
+OVERVIEW_FONT_SIZE = 28
 AGENT_SHAPES = {"body": "dot", "unit": "square", "post": "diamond"}
 AGENT_COLOUR = "#34495e"  # agents on the pages whose colours are those of duties
 NEUTRAL = "#9aa4b1"  # the legend's swatch of a shape alone
@@ -172,7 +173,7 @@ class Builder:
             **style,
         )
 
-    def add_agent(self, agent: Agent, size: int = 16) -> str:
+    def add_agent(self, agent: Agent, size: int = 16, font_size: int | None = None) -> str:
         node_id = f"{agent.type}/{agent.id}"
         if node_id in self.details:
             return node_id
@@ -193,6 +194,7 @@ class Builder:
             size=size,
             kind=kind,
             node_type=shape_type,
+            **({"font": {"size": font_size}} if font_size else {}),
         )
         self.details[node_id] = self.agent_details(agent, shape_type, kind)
         return node_id
@@ -225,12 +227,22 @@ class Builder:
         self.details[node_id] = self.duty_details(record)
         return node_id
 
-    def add_concept(self, node_id: str, node_type: str, labels: Bilingual, duties: int) -> str:
+    def add_concept(
+        self, node_id: str, node_type: str, labels: Bilingual, duties: int, font_size: int | None = None
+    ) -> str:
         shape, colour = CONCEPT_STYLE[node_type]
         kind_words = self.words.classes[node_type]
         titles = {lang: f"{kind_words[lang]}\n{labels[lang]}" for lang in LANGUAGES}
         self.add(
-            node_id, labels, titles, shape=shape, color=colour, size=18, kind=node_type, node_type=node_type
+            node_id,
+            labels,
+            titles,
+            shape=shape,
+            color=colour,
+            size=18,
+            kind=node_type,
+            node_type=node_type,
+            **({"font": {"size": font_size}} if font_size else {}),
         )
         self.details[node_id] = {
             "type": node_type,
@@ -402,11 +414,15 @@ def duties_graph(k: Knowledge, words: Vocabulary | None = None) -> GraphData:
     builder = Builder(k, words, by_kind=False)
     for record in k.duties.values():
         actor = k.agents[record.actor_id.split("/", 1)[-1]]
-        builder.add_agent(actor, size=20)
+        # the page opens zoomed out to show ~200 nodes: large labels keep holders and
+        # concepts legible there (duty labels stay small and appear when zoomed in)
+        builder.add_agent(actor, size=20, font_size=OVERVIEW_FONT_SIZE)
         builder.relate(f"{actor.type}/{actor.id}", builder.add_duty(record), "holds_duty")
     pairs = duty_concept_nodes(k)
     for concept, count in sorted(Counter(concept for _, concept in pairs).items()):
-        builder.add_concept(concept, concept.split("/", 1)[0], concept_labels(k, concept), count)
+        builder.add_concept(
+            concept, concept.split("/", 1)[0], concept_labels(k, concept), count, OVERVIEW_FONT_SIZE
+        )
     for duty, concept in pairs:
         builder.relate(duty, concept, concept_relation(concept))
     return builder.build(filters=duty_filters(k, builder.words))
