@@ -120,10 +120,7 @@ class SparqlService:
         max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         workers: int = DEFAULT_WORKERS,
     ) -> None:
-        self.graphs = frozenset(graphs)
-        self.prefixes = prefixes
-        self.timeout = timeout
-        self.max_result_bytes = max_result_bytes
+        self.graphs = frozenset(graphs)  # named in the service description
         self.pool = WorkerPool(
             str(data_file), prefixes, self.graphs, size=workers, timeout=timeout, max_bytes=max_result_bytes
         )
