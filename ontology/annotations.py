@@ -147,8 +147,11 @@ class LevelConstraint(Strict):
         }[self.op]
 
 
+DutyId = Annotated[str, Field(pattern=r"^(?:a\d{2}|p)-\d+[a-z]?$")]
+
+
 class Duty(Quoted):
-    id: Annotated[str, Field(pattern=r"^(?:a\d{2}|p)-\d+[a-z]?$")]
+    id: DutyId
     actor: Slug
     implied: bool
     modality: Modality
@@ -156,6 +159,7 @@ class Duty(Quoted):
     object: Text
     assigner: Slug | None = None
     assigner_implied: bool = False
+    guided_by: DutyId | None = None  # "A 引导 B 做 C": B's provision names A's (README.md)
     concerns: list[Slug] = []
     levels: list[LevelConstraint] = []
     conditions: list[Slug] = []
@@ -334,9 +338,39 @@ def check_references(reading: Reading, path: Path) -> None:
             need(entry, "talent_categories", value, categories, "talent category")
         if not duty.admitted_levels():
             raise AnnotationError(path, entry, "levels: the constraints admit no level at all")
+        if duty.guided_by is not None:
+            check_guided_by(reading, path, entry, duty)
     for i, mechanism in enumerate(reading.mechanisms):
         for k, step in enumerate(mechanism.steps):
             entry = f"mechanisms[{i}] ({mechanism.id}).steps[{k}]"
             need(entry, "actor", step.actor, agents, "body or post")
             need(entry, "action", step.action, actions, "action")
             need(entry, "duty", step.duty, duties, "duty")
+
+
+def check_guided_by(reading: Reading, path: Path, entry: str, duty: Duty) -> None:
+    """B's provision in "A 引导 B 做 C" names A's: A's exists, in the same article, held by
+    the assigner (see README.md). That both quote one sentence is checked by the build."""
+    guiding = next((d for d in reading.duties if d.id == duty.guided_by), None)
+    if guiding is None:
+        raise AnnotationError(path, entry, f"guided_by: unknown duty {duty.guided_by!r}")
+    if guiding.id == duty.id:
+        raise AnnotationError(path, entry, "guided_by: a provision cannot be guided by itself")
+    if guiding.guided_by is not None:
+        raise AnnotationError(
+            path,
+            entry,
+            f"guided_by: {guiding.id} is itself guided by {guiding.guided_by}; name the guiding provision",
+        )
+    if guiding.article != duty.article:
+        raise AnnotationError(
+            path, entry, f"guided_by: {guiding.id} is in article {guiding.article}, not {duty.article}"
+        )
+    if duty.assigner != guiding.actor or duty.assigner_implied != guiding.implied:
+        raise AnnotationError(
+            path,
+            entry,
+            f"guided_by: the assigner must be the actor of {guiding.id} ({guiding.actor}, "
+            f"assigner_implied: {str(guiding.implied).lower()}), not {duty.assigner} "
+            f"(assigner_implied: {str(duty.assigner_implied).lower()})",
+        )

@@ -365,6 +365,8 @@ class DocumentCompiler:
         if duty.assigner:
             self.add(iri, ODRL.assigner, self.agent(duty.assigner))
             self.add(iri, self.dg.assignerImplied, Literal(duty.assigner_implied))
+        if duty.guided_by:
+            self.add(iri, self.dg.guidedBy, self.id[f"duty/{duty.guided_by}"])
         for body in duty.concerns:
             self.add(iri, self.dg.concerns, self.agent(body))
         self.constraints(iri, duty)
@@ -379,7 +381,20 @@ class DocumentCompiler:
             f"{actor_zh}：{phrase(action_zh, duty.object.zh, '')}",
             f"{actor_en}: {phrase(action_en, duty.object.en, ' ')}",
         )
-        self.source(iri, duty, entry)
+        at = self.source(iri, duty, entry)
+        if duty.guided_by:
+            self.same_sentence_as_guide(duty, at, entry)
+
+    def same_sentence_as_guide(self, duty: Duty, at: Located, entry: str) -> None:
+        """B's provision and A's (guided_by) quote words of one sentence."""
+        guiding = next(d for d in self.reading.duties if d.id == duty.guided_by)
+        there = self.locate(guiding, f"{entry}.guided_by")
+        mine = {(p.number, s.number) for p, s in self.doc.sentences_overlapping(at.start, at.end)}
+        theirs = {(p.number, s.number) for p, s in self.doc.sentences_overlapping(there.start, there.end)}
+        if not mine & theirs:
+            raise AnnotationError(
+                self.file, entry, f"guided_by: {guiding.id} quotes another sentence than this provision"
+            )
 
     def constraints(self, iri: URIRef, duty: Duty) -> None:
         number = 0

@@ -10,11 +10,16 @@ import itertools
 import re
 
 import pytest
+from rdflib import URIRef
 from rdflib.namespace import RDF, SKOS
 
+from dutygraph.graph import queries
+from dutygraph.graph.knowledge import Knowledge, build_knowledge
 from dutygraph.graph.loaded import LoadedGraph
 from dutygraph.graph.records import DutyRecord, duty_records, label
-from dutygraph.ontology.namespaces import ODRL, ORG, PROV
+from dutygraph.ontology.annotations import AnnotationError
+from dutygraph.ontology.build import BuildInputs, compile_all
+from dutygraph.ontology.namespaces import OA, ODRL, ORG, PROV
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +27,17 @@ def duties(loaded: LoadedGraph) -> list[DutyRecord]:
     return duty_records(loaded.union, loaded.ns)
 
 
+@pytest.fixture(scope="module")
+def k(loaded: LoadedGraph) -> Knowledge:
+    return build_knowledge(loaded)
+
+
 def quoting(duties: list[DutyRecord], words: str) -> list[DutyRecord]:
     return [d for d in duties if words in d.quote_zh]
+
+
+def held_by_others_than_the_party_committee(found: list[DutyRecord]) -> list[DutyRecord]:
+    return [d for d in found if d.actor_id != "body/party-committee"]
 
 
 def all_labels(loaded: LoadedGraph, lang: str = "zh") -> set[str]:
@@ -126,12 +140,15 @@ def test_every_encouraging_phrase_is_an_encouragement(duties: list[DutyRecord], 
 
 def test_non_public_and_new_social_organizations_are_encouraged(duties: list[DutyRecord]) -> None:
     found = quoting(duties, "鼓励和引导非公有制经济组织和新社会组织")
-    assert {d.actor_label_zh for d in found} == {"非公有制经济组织", "新社会组织"}
-    assert {d.modality for d in found} == {"encouragement"}
+    encouraged = held_by_others_than_the_party_committee(found)
+    assert {d.actor_label_zh for d in encouraged} == {"非公有制经济组织", "新社会组织"}
+    assert {d.modality for d in encouraged} == {"encouragement"}
+    (guiding,) = [d for d in found if d.actor_id == "body/party-committee"]
+    assert guiding.modality == "obligation" and guiding.actor_implied
 
 
 def test_each_mass_organization_is_encouraged_to_take_part(duties: list[DutyRecord]) -> None:
-    found = quoting(duties, "引导和支持工会")
+    found = held_by_others_than_the_party_committee(quoting(duties, "引导和支持工会"))
     actors = {d.actor_label_zh for d in found}
     assert actors >= {"工会", "共青团", "妇联", "科协", "文联", "作协", "工商联", "无党派人士"}
     assert {d.modality for d in found} == {"encouragement"}
@@ -140,10 +157,11 @@ def test_each_mass_organization_is_encouraged_to_take_part(duties: list[DutyReco
 def test_employers_are_guided_and_supervised_by_an_implied_party_committee(
     duties: list[DutyRecord],
 ) -> None:
-    (duty,) = quoting(duties, "引导和督促各用人单位")
+    found = quoting(duties, "引导和督促各用人单位")
+    (duty,) = [d for d in found if d.actor_id == "body/party-committee"]
     assert duty.actor_implied
-    assert duty.actor_id == "body/party-committee"
     assert duty.modality == "obligation"
+    assert duty.action_zh == "引导和督促"
 
 
 def test_central_and_provincial_organization_departments_focus_on_six_tasks(
@@ -168,7 +186,7 @@ def test_county_talent_work_bodies_depend_on_conditions(duties: list[DutyRecord]
 
 
 def test_localities_are_encouraged_to_explore_pilot_zones(duties: list[DutyRecord]) -> None:
-    (duty,) = quoting(duties, "鼓励各地探索建立人才管理改革试验区")
+    (duty,) = held_by_others_than_the_party_committee(quoting(duties, "鼓励各地探索建立人才管理改革试验区"))
     assert duty.actor_label_zh == "各地"
     assert duty.modality == "encouragement"
 
@@ -278,3 +296,153 @@ def test_implied_actors_are_marked(duties: list[DutyRecord]) -> None:
     (duty,) = quoting(duties, "确立人才优先发展战略布局")  # no subject in the sentence
     assert duty.actor_implied and duty.actor_id == "body/party-committee"
     assert sum(d.actor_implied for d in duties) > 20
+
+
+# -- "A 引导 / 督促 / 指导 / 鼓励 / 支持 B 做 C": A holds the guiding duty, B holds C ----------------
+# (the rule is in ontology/annotations/README.md)
+
+
+def guided_links(loaded: LoadedGraph) -> list[tuple[URIRef, URIRef]]:
+    """(B's provision, A's guiding provision) for every dg:guidedBy."""
+    return sorted(loaded.union.subject_objects(loaded.ns.dg.guidedBy))
+
+
+def test_employers_must_do_their_own_talent_work_under_article_8(k: Knowledge) -> None:
+    # what /api/bodies/employer/duties?article=8 answers
+    held = [h.duty for h in queries.duties_of(k, "employer", article=8, include_parts=False)]
+    assert {d.quote_zh: d.modality for d in held} == {
+        "引导和督促各用人单位认真贯彻执行党的人才工作方针政策": "obligation",
+        "自觉做好本单位人才培养、引进和使用工作": "obligation",
+    }
+    assert not any(d.actor_implied for d in held)  # the sentence names 各用人单位
+    assert {d.action_zh for d in held} == {"贯彻执行", "做好"}
+    everywhere = {h.duty.article for h in queries.duties_of(k, "employer", include_parts=False)}
+    assert everywhere == {8, 17}
+
+
+def test_the_party_committee_still_guides_and_supervises_the_employers(
+    loaded: LoadedGraph, k: Knowledge
+) -> None:
+    graph, ns = loaded.union, loaded.ns
+    for held in queries.duties_of(k, "employer", article=8, include_parts=False):
+        duty = URIRef(held.duty.iri)
+        guiding = k.duties[str(graph.value(duty, ns.dg.guidedBy)).rsplit("/", 1)[1]]
+        assert guiding.actor_id == "body/party-committee" and guiding.actor_implied
+        assert guiding.modality == "obligation" and guiding.action_zh == "引导和督促"
+        assert guiding.quote_zh == held.duty.quote_zh
+        assert str(graph.value(duty, ODRL.assigner)).endswith("/body/party-committee")
+        assert graph.value(duty, ns.dg.assignerImplied).toPython() is True
+
+
+def test_flexible_mechanisms_are_encouraged_in_both_kinds_of_organization(
+    duties: list[DutyRecord],
+) -> None:
+    found = quoting(duties, "以灵活机制做好人才服务和管理工作")
+    assert {(d.actor_label_zh, d.modality) for d in found} == {
+        ("非公有制经济组织", "encouragement"),
+        ("新社会组织", "encouragement"),
+        ("党委", "obligation"),
+    }
+    assert all(d.article == 8 and d.quote_zh == "以灵活机制做好人才服务和管理工作" for d in found)
+    first_clause = held_by_others_than_the_party_committee(quoting(duties, "认真落实所在地方党委"))
+    assert all("灵活机制" not in d.object_zh for d in first_clause)  # each clause is its own provision
+
+
+@pytest.mark.parametrize(
+    ("words", "guided", "modality"),
+    [
+        ("积极支持配合其他部门", {"functional-departments"}, "encouragement"),
+        ("引导和督促各用人单位", {"employer"}, "obligation"),
+        (
+            "鼓励和引导非公有制经济组织",
+            {"non-public-economic-organization", "new-social-organization"},
+            "encouragement",
+        ),
+        (
+            "引导和支持工会",
+            {
+                "trade-union",
+                "communist-youth-league",
+                "womens-federation",
+                "science-association",
+                "literature-art-federation",
+                "writers-association",
+                "democratic-parties",
+                "federation-of-industry-and-commerce",
+                "non-party-personages",
+            },
+            "encouragement",
+        ),
+        (
+            "鼓励和支持各类人才培训机构",
+            {"training-institutions", "intermediary-agencies", "international-exchange-agencies"},
+            "encouragement",
+        ),
+        (
+            "指导机关、企事业单位和社会组织",
+            {"government-agency", "enterprises-and-institutions", "social-organization"},
+            "encouragement",
+        ),
+        ("引导各类用人主体", {"employer"}, "encouragement"),
+        ("鼓励各地", {"localities"}, "encouragement"),
+        ("鼓励支持企业和社会组织", {"enterprise", "social-organization"}, "encouragement"),
+    ],
+)
+def test_each_guiding_sentence_gives_the_guided_their_own_provision(
+    loaded: LoadedGraph, k: Knowledge, text: str, words: str, guided: set[str], modality: str
+) -> None:
+    graph, ns = loaded.union, loaded.ns
+    (at,) = [m.start() for m in re.finditer(re.escape(words), text)]
+    in_sentence = [
+        (b, a)
+        for b, a in guided_links(loaded)
+        if any(
+            int(graph.value(s, ns.dg.startOffset)) <= at < int(graph.value(s, ns.dg.endOffset))
+            for s in graph.objects(b, PROV.wasDerivedFrom)
+        )
+    ]
+    records = [
+        (k.duties[str(b).rsplit("/", 1)[1]], k.duties[str(a).rsplit("/", 1)[1]]) for b, a in in_sentence
+    ]
+    assert {b.actor_id.removeprefix("body/") for b, _ in records} == guided
+    assert {b.modality for b, _ in records} == {modality}  # the verb gives B's modality
+    assert {a.modality for _, a in records} == {"obligation"}  # A must guide
+    assert all(a.actor_implied for _, a in records)  # no sentence names its A
+    assert not any(b.actor_implied for b, _ in records)  # every sentence names its B
+
+
+def test_every_guided_provision_link_joins_two_provisions_of_one_sentence(loaded: LoadedGraph) -> None:
+    graph, dg = loaded.union, loaded.ns.dg
+    links = guided_links(loaded)
+    assert len(links) >= 20
+    for b, a in links:
+        assert (b, RDF.type, dg.Provision) in graph and (a, RDF.type, dg.Provision) in graph
+        assert a != b and graph.value(a, dg.guidedBy) is None  # A's provision is not itself guided
+        assert set(graph.objects(b, PROV.wasDerivedFrom)) & set(graph.objects(a, PROV.wasDerivedFrom)), b
+        assert graph.value(b, ODRL.assigner) == graph.value(a, ODRL.assignee)
+        exact = [str(graph.value(URIRef(f"{graph.value(x, dg.source)}/quote"), OA.exact)) for x in (a, b)]
+        assert exact[0] == exact[1], b  # A's and B's provisions for one C quote the same words
+    # every provision with an assigner came to its holder through someone's guidance
+    assert {b for b, _ in links} == set(graph.subjects(ODRL.assigner, None))
+
+
+@pytest.mark.parametrize(
+    ("guided_by", "expected"),
+    [
+        ("a08-3", "(a08-17): guided_by: a08-3 quotes another sentence than this provision"),
+        ("a07-1", "(a08-17): guided_by: a07-1 is in article 7, not 8"),
+        ("a08-11", "(a08-17): guided_by: a08-11 is itself guided by a08-13"),
+        ("a08-99", "(a08-17): guided_by: unknown duty 'a08-99'"),
+    ],
+)
+def test_a_link_to_a_provision_that_does_not_guide_fails_the_build(
+    inputs_copy: BuildInputs, guided_by: str, expected: str
+) -> None:
+    reading = inputs_copy.annotations / "party-talent-work-opinion.yaml"
+    text = reading.read_text(encoding="utf-8")
+    assert text.count("    guided_by: a08-1\n") == 1
+    reading.write_text(text.replace("    guided_by: a08-1\n", f"    guided_by: {guided_by}\n"), "utf-8")
+    with pytest.raises(AnnotationError) as error:
+        compile_all(inputs_copy)
+    assert expected in str(error.value)
+    assert "party-talent-work-opinion.yaml" in str(error.value)
