@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from dutygraph.graph.knowledge import Knowledge
 
@@ -15,6 +17,7 @@ Modality = Literal["obligation", "permission", "encouragement"]
 Level = Literal["central", "provincial", "prefectural", "county"]
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
+T = TypeVar("T", str, int)
 
 
 @dataclass(slots=True)
@@ -39,3 +42,24 @@ Ctx = Annotated[Context, Depends(context)]
 
 def page(items: list, limit: int, offset: int) -> dict:
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset : offset + limit]}
+
+
+def one_of(field: str, value: T, allowed: Sequence[T]) -> T:
+    """`value` if it is one of `allowed`, else a 422 naming the field and what it may be.
+
+    For filters whose values come from the data (a body kind, an article number): a value
+    that cannot match would otherwise be a 200 with nothing in it, while a fixed-valued one
+    (`level=nosuch`) is FastAPI's 422. This answers in that same shape, so a client reads
+    both alike."""
+    if value in allowed:
+        return value
+    names = [repr(item) for item in allowed]
+    expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    error = {
+        "type": "literal_error",
+        "loc": ("query", field),
+        "msg": f"Input should be {expected}",
+        "input": value,
+        "ctx": {"expected": expected},
+    }
+    raise RequestValidationError([error])

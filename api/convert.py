@@ -57,6 +57,7 @@ def duty(k: Knowledge, record: DutyRecord, via: str | None = None) -> models.Dut
         conditions=[condition_ref(k, c) for c in record.conditions],  # type: ignore[misc]
         source=models.SourceRef(document=record.document, start=record.start, end=record.end),
         via=via,
+        guided_by=record.guided_by or None,
     )
 
 

@@ -55,6 +55,11 @@ class Duty(BaseModel):
     conditions: list[Labelled]
     source: SourceRef
     via: str | None = Field(default=None, description="the unit or post of the asked body that holds it")
+    guided_by: str | None = Field(
+        default=None,
+        description="the provision of the body that guides, supervises or encourages this one "
+        "(A 引导/督促 B 做 C: this is B's C, that is A's)",
+    )
 
 
 class Relation(BaseModel):
@@ -204,11 +209,22 @@ class SharedDuties(BaseModel):
     pairs: list[list[Duty]]
 
 
+class CacheUse(BaseModel):
+    entries: int
+    bytes: int = Field(description="what the entries cost in memory, as the cache counts it")
+    budget_bytes: int = Field(description="the most it keeps; the least recently used go first")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
     documents: list[str]
     triples: int
+    caches: dict[str, CacheUse] = Field(
+        default_factory=dict,
+        description="the server's answer caches: computed answers, replayed answers, gzip-encoded "
+        "bodies, SPARQL results",
+    )
 
 
 class NotFound(BaseModel):

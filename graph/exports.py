@@ -37,6 +37,7 @@ CSV_COLUMNS = [
     "quote_zh",
     "start",
     "end",
+    "guided_by",
 ]
 
 

@@ -31,13 +31,41 @@ class UnknownId(KeyError):
         self.what, self.value, self.suggestions = what, value, suggestions
 
 
+CLOSE_ENOUGH = 0.4  # difflib ratio below which a suggestion is more noise than help
+EXACT_NAME = 2.0  # above any ratio: the value is a body's label or alias, word for word
+
+
 def closest(value: str, candidates: list[str], n: int = 5) -> list[str]:
-    return difflib.get_close_matches(value, candidates, n=n, cutoff=0.4)
+    return difflib.get_close_matches(value, candidates, n=n, cutoff=CLOSE_ENOUGH)
+
+
+def agent_suggestions(k: Knowledge, value: str, n: int = 5) -> list[str]:
+    """The ids someone who typed `value` most likely meant. People type what they read: 党委 or
+    "Party committee" rather than party-committee, so each body is compared by its id and by
+    every zh and en label and alias. A body whose label or alias is exactly `value` (after
+    NFKC and case folding) comes first, then the most alike, ties by id."""
+    needle = normalise(value)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(needle)  # difflib indexes the second sequence: once, not once per name
+    scores: dict[str, float] = {}
+    for a in k.agents.values():
+        best = 0.0
+        for name in {a.id, *(normalise(x) for x in (a.label_zh, a.label_en, *a.alt_zh, *a.alt_en) if x)}:
+            if name == needle:
+                best = EXACT_NAME
+                break
+            matcher.set_seq1(name)
+            # the cheap upper bounds first, as difflib.get_close_matches does
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+        if best >= CLOSE_ENOUGH:
+            scores[a.id] = best
+    return sorted(scores, key=lambda id_: (-scores[id_], id_))[:n]
 
 
 def agent(k: Knowledge, agent_id: str) -> Agent:
     if agent_id not in k.agents:
-        raise UnknownId("body or post", agent_id, closest(agent_id, list(k.agents)))
+        raise UnknownId("body or post", agent_id, agent_suggestions(k, agent_id))
     return k.agents[agent_id]
 
 
@@ -45,6 +73,20 @@ def duty(k: Knowledge, duty_id: str) -> DutyRecord:
     if duty_id not in k.duties:
         raise UnknownId("duty", duty_id, closest(duty_id, list(k.duties)))
     return k.duties[duty_id]
+
+
+def kind_of(a: Agent) -> str:
+    """What `/api/bodies?kind=` filters by: 'post', or the body kind ('party-organization', …)."""
+    return "post" if a.type == "post" else a.kind
+
+
+def kinds(k: Knowledge) -> list[str]:
+    return sorted({kind_of(a) for a in k.agents.values()})
+
+
+def article_numbers(k: Knowledge) -> list[int]:
+    """The numbers of the articles of any document, for filters by article."""
+    return sorted({a.number for doc in k.documents.values() for a in doc.articles})
 
 
 def parts_of(k: Knowledge, agent_id: str) -> list[str]:

@@ -45,6 +45,7 @@ class DutyRecord:
     quote_zh: str
     start: int
     end: int
+    guided_by: str  # the id of the guiding provision whose sentence lays this one on the actor, or ""
 
 
 def local_name(iri: URIRef, ns: Namespaces) -> str:
@@ -102,7 +103,12 @@ def duty_record(graph: Graph, duty: URIRef, ns: Namespaces) -> DutyRecord:
         quote_zh=str(graph.value(quote, OA.exact)),
         start=int(graph.value(position, OA.start)),
         end=int(graph.value(position, OA.end)),
+        guided_by=_duty_id(graph.value(duty, dg.guidedBy), ns),
     )
+
+
+def _duty_id(duty: URIRef | None, ns: Namespaces) -> str:
+    return local_name(duty, ns).removeprefix("duty/") if duty is not None else ""
 
 
 def duty_records(graph: Graph, ns: Namespaces) -> list[DutyRecord]:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,11 +168,28 @@ def manifest(out: BuiltGraphs) -> dict:
     }
 
 
+def check_output(output: Path) -> None:
+    """The output folder is made (or replaced) by the build, but not its parents: a mistyped
+    parent is an error, not a new tree of folders; and a file there is never replaced."""
+    output = output.resolve()
+    if not output.parent.is_dir():
+        raise BuildError(f"cannot write {output}: the folder {output.parent} does not exist")
+    if output.exists() and not output.is_dir():
+        raise BuildError(f"cannot write {output}: it is a file, not a folder")
+
+
 def write_outputs(out: BuiltGraphs, output: Path) -> None:
     """Write every file into a fresh folder, then swap it in place of `output`."""
+    check_output(output)
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
+    # mkdir, not mkdtemp: the staging folder becomes the output, and should have the mode
+    # of any new folder (0777 less the umask), not mkdtemp's 0700. The files in it are made
+    # by write_bytes / write_text, 0666 less the umask.
+    staging = output.with_name(f".{output.name}-{secrets.token_hex(8)}")
+    try:
+        staging.mkdir()
+    except OSError as error:
+        raise BuildError(f"cannot write {output}: {error.strerror or error}") from error
     try:
         (staging / "documents").mkdir()
         (staging / "texts").mkdir()
@@ -191,6 +208,8 @@ def write_outputs(out: BuiltGraphs, output: Path) -> None:
         staging.rename(output)
         if previous.exists():
             shutil.rmtree(previous)
+    except OSError as error:  # a full disk, a folder not writable: one line, not a traceback
+        raise BuildError(f"cannot write {output}: {error.strerror or error}") from error
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -202,6 +221,7 @@ def build(
     ns: Namespaces | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> BuiltGraphs:
+    check_output(output)  # before the compiling, not after it
     out = compile_all(inputs or BuildInputs(), ns, progress)
     progress("validating with SHACL")
     validate_built(out)

@@ -145,6 +145,23 @@ def test_the_leading_group_has_its_posts(client: httpx.Client, document_text: st
     assert_quoted(document_text, group["source"])
 
 
+def test_what_employers_must_do_includes_what_the_party_committee_guides_them_to(
+    client: httpx.Client, document_text: str
+) -> None:
+    """Article 8: 引导和督促各用人单位…，自觉做好本单位人才培养、引进和使用工作 lays the guiding
+    duty on the Party committee and the talent work itself on the employers."""
+    duties = client.get("/api/bodies/employer/duties", params={"article": 8}).json()["items"]
+    assert {d["modality"] for d in duties} == {"obligation"}
+    assert any("自觉做好本单位人才培养、引进和使用工作" in d["text_zh"] for d in duties)
+    for duty in duties:
+        guiding = client.get(f"/api/duties/{duty['guided_by']}").json()
+        assert guiding["actor"]["id"] == "party-committee"
+        # both quotes lie in one sentence of the article
+        sentence_start = document_text.rfind("。", 0, duty["source"]["start"])
+        sentence_end = document_text.find("。", duty["source"]["end"])
+        assert sentence_start < guiding["source"]["start"] < guiding["source"]["end"] <= sentence_end
+
+
 def test_permissions_and_encouragements_are_told_apart(client: httpx.Client) -> None:
     permitted = get(client, "/api/duties", modality="permission")["items"]
     assert permitted and all(d["modality"] == "permission" for d in permitted)
@@ -302,6 +319,9 @@ def test_pages_are_consistent(client: httpx.Client) -> None:
         ("/api/bodies?offset=-1", "offset"),
         ("/api/duties?modality=must", "modality"),
         ("/api/duties?level=township", "level"),
+        ("/api/bodies?kind=nosuch", "kind"),
+        ("/api/duties?article=99", "article"),
+        ("/api/bodies/party-committee/duties?article=0", "article"),
         ("/api/bodies/party-committee/duties?include_parts=maybe", "include_parts"),
         ("/api/graph/neighbors/party-committee?depth=0", "depth"),
         ("/api/graph/neighbors/party-committee?depth=5", "depth"),
@@ -344,6 +364,51 @@ def test_unknown_ids_are_404_with_suggestions(
     assert answer["suggestions"]
     if expected:
         assert answer["suggestions"][0] == expected
+
+
+def test_a_filter_value_that_can_never_match_is_a_422_listing_the_valid_ones(client: httpx.Client) -> None:
+    # like level=township: not a 200 with nothing in it, which reads as "no such bodies"
+    for url, field, valid in (
+        ("/api/bodies?kind=nosuch", "kind", ["'party-organization'", "'government'", "'post'"]),
+        ("/api/bodies?kind=nosuch&level=county", "kind", ["'employer'"]),
+        ("/api/duties?article=23", "article", ["1, 2, 3", "21 or 22"]),
+        ("/api/bodies/party-committee/duties?article=99", "article", ["1, 2, 3"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 422, url
+        [error] = response.json()["detail"]
+        assert error["loc"] == ["query", field] and error["msg"].startswith("Input should be "), url
+        assert all(value in error["msg"] for value in valid), error["msg"]
+    level = client.get("/api/bodies?level=nosuch").json()["detail"][0]
+    kind = client.get("/api/bodies?kind=nosuch").json()["detail"][0]
+    assert set(kind) == set(level) and kind["type"] == level["type"] == "literal_error"
+    # each valid kind the 422 lists is one a body has
+    for name in kind["ctx"]["expected"].replace(" or ", ", ").split(", "):
+        assert get(client, "/api/bodies", kind=name.strip("'"))["total"] > 0, name
+    assert get(client, "/api/duties", article=5)["total"] > 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("党委", "party-committee"),  # its zh label
+        ("党委（党组）", "party-committee"),  # a zh alias
+        ("党委(党组)", "party-committee"),  # the same, with half-width brackets
+        ("Party committee", "party-committee"),  # its en label
+        ("组织部", "organization-department"),  # close to a zh alias (党委组织部)
+        ("Party-Committee", "party-committee"),  # the id, in other case
+    ],
+)
+def test_an_unknown_body_id_suggests_the_body_by_label_and_alias(
+    client: httpx.Client, typed: str, meant: str
+) -> None:
+    # ids are ids: a label is still a 404, but the body it names is the first suggestion
+    response = client.get(f"/api/bodies/{typed}")
+    assert response.status_code == 404
+    answer = response.json()
+    assert answer["id"] == typed and answer["suggestions"][0] == meant
+    assert client.get(f"/api/bodies/{typed}/duties").json()["suggestions"][0] == meant
+    assert client.get("/api/duties", params={"actor": typed}).json()["suggestions"][0] == meant
 
 
 def test_suggested_ids_exist(client: httpx.Client) -> None:

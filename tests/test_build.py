@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,22 @@ from dutygraph.ontology.namespaces import OA, ORG
 READING_NAME = "party-talent-work-opinion.yaml"
 
 
-def run_cli(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, seed: str = "0", umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    """`dutygraph ARGS` in a child process; with `umask`, as a user whose umask that is."""
     env = {**os.environ, "PYTHONHASHSEED": seed}
     return subprocess.run(
-        [sys.executable, "-m", "dutygraph", *args], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "dutygraph", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        preexec_fn=None if umask is None else lambda: os.umask(umask),
     )
+
+
+def modes(folder: Path) -> dict[str, str]:
+    """The permission bits of a folder and of everything in it, as `ls -l` shows them."""
+    return {str(p.relative_to(folder)): stat.filemode(p.stat().st_mode) for p in [folder, *folder.rglob("*")]}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -196,3 +208,36 @@ def test_validate_catches_a_tampered_build(built_dir: Path, tmp_path: Path) -> N
     result = run_cli("validate", "--data", str(copy))
     assert result.returncode == 1
     assert "a05-8/source" in result.stderr and "is not the text at" in result.stderr
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=lambda umask: f"umask-{umask:04o}")
+def test_built_folders_and_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    # as `mkdir` and `touch` would make them: folders 0777 and files 0666, less the umask
+    result = run_cli("build", "--quiet", "--output", str(tmp_path / "out"), umask=umask)
+    assert result.returncode == 0, result.stderr
+    folder, file = stat.filemode(stat.S_IFDIR | 0o777 & ~umask), stat.filemode(stat.S_IFREG | 0o666 & ~umask)
+    found = modes(tmp_path / "out")
+    assert {"documents", "texts", "dataset.nq", "manifest.json"} <= set(found)
+    assert found == {name: folder if (tmp_path / "out" / name).is_dir() else file for name in found}, (
+        f"umask {umask:04o}"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+
+
+def test_build_makes_its_output_folder_but_not_a_missing_parent(tmp_path: Path) -> None:
+    output = tmp_path / "no-such-folder" / "out"
+    result = run_cli("build", "--quiet", "--output", str(output))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"dutygraph build: error: cannot write {output}: the folder {output.parent} does not exist\n"
+    )
+    assert not output.parent.exists()
+
+
+def test_build_never_replaces_a_file_with_its_folder(tmp_path: Path) -> None:
+    output = tmp_path / "notes.txt"
+    output.write_text("mine")
+    result = run_cli("build", "--quiet", "--output", str(output))
+    assert result.returncode == 1
+    assert f"cannot write {output}: it is a file, not a folder" in result.stderr
+    assert output.read_text() == "mine"

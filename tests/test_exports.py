@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from pathlib import Path
 
 import networkx as nx
@@ -87,3 +88,32 @@ def test_export_without_a_build_says_so(tmp_path: Path) -> None:
     result = run_cli("export", "--format", "ttl", "--data", str(tmp_path / "nowhere"))
     assert result.returncode == 1
     assert "no built graph here" in result.stderr
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=lambda umask: f"umask-{umask:04o}")
+def test_an_exported_file_has_the_mode_the_umask_gives(built_dir: Path, tmp_path: Path, umask: int) -> None:
+    # like a file the shell writes with `>`: 0666 less the umask, not a temporary file's 0600
+    target = tmp_path / "graph.nt"
+    result = run_cli(
+        "export", "--format", "nt", "--output", str(target), "--data", str(built_dir), umask=umask
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.filemode(target.stat().st_mode) == stat.filemode(stat.S_IFREG | 0o666 & ~umask)
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.nt"]  # no temporary file left
+
+
+def test_export_into_a_missing_folder_is_refused_naming_it(built_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "graph.ttl"
+    result = run_cli("export", "--format", "ttl", "--output", str(target), "--data", str(built_dir))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"dutygraph export: error: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_onto_a_folder_is_refused(built_dir: Path, tmp_path: Path) -> None:
+    result = run_cli("export", "--format", "ttl", "--output", str(tmp_path), "--data", str(built_dir))
+    assert result.returncode == 1
+    assert result.stderr == f"dutygraph export: error: cannot write {tmp_path}: it is a folder\n"
+    assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from dutygraph.graph import queries
 
 from .. import convert, models
-from ..context import Ctx, Level, Limit, Modality, Offset, page
+from ..context import Ctx, Level, Limit, Modality, Offset, one_of, page
 from ..examples import example
 
 router = APIRouter(prefix="/api/bodies", tags=["bodies"])
@@ -24,7 +24,10 @@ def _text_match(agent, needle: str) -> bool:
 @router.get("", response_model=models.Page[models.ActorRef], responses=example("bodies"))
 async def list_bodies(
     ctx: Ctx,
-    kind: Annotated[str | None, Query(max_length=100, description="body kind, or 'post'")] = None,
+    kind: Annotated[
+        str | None,
+        Query(max_length=100, description="body kind (party-organization, government, …) or 'post'"),
+    ] = None,
     level: Annotated[
         Level | None, Query(description="bodies with a duty the text limits to this level")
     ] = None,
@@ -32,12 +35,14 @@ async def list_bodies(
     limit: Limit = 50,
     offset: Offset = 0,
 ):
+    k = ctx.knowledge
+    if kind is not None:  # the kinds come from the data, so FastAPI cannot check them itself
+        one_of("kind", kind, queries.kinds(k))
+
     def produce() -> dict:
-        k = ctx.knowledge
         found = []
         for agent in k.agents.values():
-            agent_kind = "post" if agent.type == "post" else agent.kind
-            if kind and agent_kind != kind:
+            if kind and queries.kind_of(agent) != kind:
                 continue
             if q and queries.normalise(q) and not _text_match(agent, q):
                 continue
@@ -67,6 +72,8 @@ async def body_duties(
     offset: Offset = 0,
 ):
     k = ctx.knowledge
+    if article is not None:  # an article no document has: a 422, not an empty page
+        one_of("article", article, queries.article_numbers(k))
     queries.agent(k, agent_id)
 
     def produce() -> dict:

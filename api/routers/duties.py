@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from dutygraph.graph import queries
 
 from .. import convert, models
-from ..context import Ctx, Level, Limit, Modality, Offset, page
+from ..context import Ctx, Level, Limit, Modality, Offset, one_of, page
 from ..examples import example
 
 router = APIRouter(tags=["duties"])
@@ -34,7 +34,9 @@ async def list_duties(
     offset: Offset = 0,
 ):
     k = ctx.knowledge
-    if actor is not None:
+    if article is not None:  # an article no document has: a 422, not an empty page
+        one_of("article", article, queries.article_numbers(k))
+    if actor is not None:  # an id, like /api/graph/path?source=: a 404 with the closest ids
         queries.agent(k, actor)
 
     def produce() -> dict:

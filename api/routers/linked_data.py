@@ -384,13 +384,31 @@ def _known_paths(request: Request, k: Knowledge) -> list[str]:
     return found
 
 
-def not_found(request: Request, k: Knowledge, path: str, iri: str) -> Response:
+def suggested_paths(request: Request, k: Knowledge, path: str) -> list[str]:
+    """The closest known paths, of the same kind first (body/…, duty/…). For a body or post
+    the last segment is also compared with its labels and aliases: /id/body/党委 suggests
+    body/party-committee, the body whose label that is."""
+    kind, _, rest = path.partition("/")
+    by_label = []
+    if kind in ("body", "post") and rest:
+        by_label = [f"{k.agents[i].type}/{i}" for i in queries.agent_suggestions(k, rest)]
     known = _known_paths(request, k)
-    kind = path.split("/", 1)[0] + "/"
-    same_kind = [p for p in known if p.startswith(kind)]
-    names = queries.closest(path, same_kind) or queries.closest(path, known)
-    iris = [k.loaded.ns.data + name for name in names]
-    if chosen_media_type(request, None) == HTML:
+    same_kind = [p for p in known if p.startswith(kind + "/")]
+    by_path = queries.closest(path, same_kind) or queries.closest(path, known)
+    return list(dict.fromkeys([*by_label, *by_path]))[:5]
+
+
+def not_found(request: Request, k: Knowledge, path: str, iri: str, format: str | None) -> Response:
+    """A 404 in the form asked for: HTML only when HTML was asked for (by `?format=html`,
+    or an Accept a browser sends). Anything else gets the JSON error every API of this
+    server answers with, not an empty Turtle or JSON-LD document: an RDF client that
+    ignored the status would read an empty graph as "this resource has no triples", while a
+    JSON error cannot pass for data, and still lists the closest IRIs for a program to try."""
+    media_type = chosen_media_type(request, format)
+    if media_type is None and format is not None:
+        return not_acceptable(format)  # a bad ?format= is a 400 whether the IRI exists or not
+    iris = [k.loaded.ns.data + name for name in suggested_paths(request, k, path)]
+    if media_type == HTML:
         suggestions = [ref(k, URIRef(i)) for i in iris]
         return Response(not_found_page(iri, suggestions), 404, HTML_HEADERS, HTML)
     body = {
@@ -399,7 +417,7 @@ def not_found(request: Request, k: Knowledge, path: str, iri: str) -> Response:
         "id": iri,
         "suggestions": iris,
     }
-    return JSONResponse(body, status_code=404, headers={"Vary": "Accept"})
+    return JSONResponse(body, status_code=404, headers=RDF_HEADERS)
 
 
 @router.get("/id/{path:path}")
@@ -407,7 +425,7 @@ async def resource(request: Request, path: str, format: Format = None) -> Respon
     k: Knowledge = request.app.state.knowledge
     iri = URIRef(k.loaded.ns.data + path)
     if not path or not describe.exists(k, iri):
-        return not_found(request, k, path, str(iri))
+        return not_found(request, k, path, str(iri), format)
     return answer(
         request,
         ("ld", path),
