@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dutygraph import __version__
@@ -16,7 +21,8 @@ from dutygraph.graph.queries import UnknownId
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
-from .cache import ReplayAnswers, ResponseCache
+from .cache import ReplayAnswers, ResponseCache, SizedLRU
+from .compression import GzipAnswers
 from .routers import bodies, documents, duties, graph, linked_data, query_page, sparql, viz
 
 DESCRIPTION = """
@@ -26,6 +32,10 @@ offsets into the cleaned text (`/api/documents/{id}/text`). Labels come in Chine
 (`*_zh`) and English (`*_en`) side by side; lists are paginated with `limit` and `offset`
 and report `total`. Answers are immutable per build and carry an `ETag`.
 """
+
+
+logger = logging.getLogger("uvicorn.error")
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class HeadAsGet:
@@ -48,9 +58,73 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods some route answers on this path, HEAD wherever GET is (HeadAsGet)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.router.routes):  # included routers' routes too
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(
+        methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m)
+    )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UnknownId)
+    async def unknown_id(request: Request, error: UnknownId) -> JSONResponse:
+        body = models.NotFound(
+            error="not_found",
+            message=f"no {error.what} with id {error.value!r}",
+            id=error.value,
+            suggestions=error.suggestions,
+        )
+        return JSONResponse(body.model_dump(), status_code=404)
+
+    @app.exception_handler(405)
+    async def method_not_allowed(request: Request, error: HTTPException) -> JSONResponse:
+        # Starlette's Allow names the methods of the first route matching the path only, and
+        # FastAPI's routes never list HEAD, which every GET route answers here.
+        allowed = allowed_methods(request.app, request.scope)
+        message = f"{request.method} is not allowed on {request.url.path}: use {' or '.join(allowed)}"
+        return JSONResponse(
+            {"error": "method_not_allowed", "message": message},
+            status_code=405,
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_left(request: Request, error: ClientDisconnect) -> Response:
+        # Not a failure of the server: the connection closed (the client left, or the request
+        # timeout of api/server.py struck) before the request body had arrived. One line
+        # instead of a traceback; nobody receives the answer.
+        client = request.client
+        where = f"{client.host}:{client.port}" if client else "a client"
+        logger.info(
+            '%s - "%s %s" connection closed before its whole body arrived',
+            where,
+            request.method,
+            request.url.path,
+        )
+        return Response(status_code=400)
+
+
 def create_app(
-    knowledge: Knowledge | None = None, data: Path = DEFAULT_BUILD_DIR, sparql_timeout: float = 10.0
+    knowledge: Knowledge | None = None,
+    data: Path = DEFAULT_BUILD_DIR,
+    sparql_timeout: float = 10.0,
+    sparql_memory_mib: int = 1024,
+    public_url: str | None = None,
+    cache_mib: int = 64,
 ) -> FastAPI:
+    """`public_url` is where clients reach the server (e.g. http://127.0.0.1:8000): the SPARQL
+    endpoint's IRI in its service description and the base of relative IRIs in queries. It is
+    configured, never read from a request's Host header (which a client can set to anything).
+
+    `cache_mib` bounds the memory of the answer caches together: half for computed answers
+    (ResponseCache), a quarter each for replayed answers and gzip-encoded bodies."""
     knowledge = knowledge or load_knowledge(data)
     # The loaded graph is hundreds of thousands of long-lived objects; a full collection
     # over them took ~185 ms and stalled requests (p99). Nothing loaded is ever freed, so
@@ -61,23 +135,27 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
     )
-    app.add_middleware(ReplayAnswers)  # inside HeadAsGet: a HEAD reaches it as a GET
+    budget = cache_mib * 1024 * 1024
+    replayed: SizedLRU = SizedLRU(budget // 4, budget // 4 // 64)
+    compressed: SizedLRU = SizedLRU(budget // 4)
+    # innermost first: gzip inside ReplayAnswers, which keeps (and replays) what it sends;
+    # both inside HeadAsGet, so that a HEAD reaches them as a GET and gets its headers
+    app.add_middleware(GzipAnswers, store=compressed)
+    app.add_middleware(ReplayAnswers, store=replayed)
     app.add_middleware(HeadAsGet)
     app.state.knowledge = knowledge
-    app.state.cache = ResponseCache(knowledge.version)
-    sparql.install(app, knowledge, timeout=sparql_timeout)
+    app.state.cache = ResponseCache(knowledge.version, max_bytes=budget // 2)
+    app.state.caches = {"answers": app.state.cache.entries, "replayed": replayed, "gzip": compressed}
+    sparql.install(
+        app, knowledge, timeout=sparql_timeout, memory_mib=sparql_memory_mib, public_url=public_url
+    )
     for module in (bodies, duties, documents, graph, query_page, viz, linked_data):
         app.include_router(module.router)
+    sparql_answers = getattr(app.state.sparql, "cache", None)
+    if isinstance(sparql_answers, SizedLRU):  # its own budget, apart from cache_mib
+        app.state.caches["sparql"] = sparql_answers
 
-    @app.exception_handler(UnknownId)
-    async def unknown_id(request: Request, error: UnknownId) -> JSONResponse:
-        body = models.NotFound(
-            error="not_found",
-            message=f"no {error.what} with id {error.value!r}",
-            id=error.value,
-            suggestions=error.suggestions,
-        )
-        return JSONResponse(body.model_dump(), status_code=404)
+    add_error_handlers(app)
 
     health = {
         "status": "ok",
@@ -93,6 +171,6 @@ def create_app(
         responses={200: {"content": {"application/json": {"example": health}}}},
     )
     async def healthz() -> dict:
-        return health
+        return {**health, "caches": {name: cache.usage() for name, cache in app.state.caches.items()}}
 
     return app

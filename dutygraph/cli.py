@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dutygraph import serve_options
 from dutygraph.ontology.annotations import AnnotationError
 from dutygraph.ontology.errors import BuildError
 from dutygraph.ontology.namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
@@ -78,22 +79,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_folder_of(path: Path) -> None:
+    """The folder a file goes into must exist: a mistyped one is an error, not a new tree."""
+    if path.is_dir():
+        raise CommandError(f"cannot write {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise CommandError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written export."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    """Write to a temporary file beside `path`, then rename: never a half-written export.
+
+    The temporary file is created with mode 0666, which the kernel reduces by the umask,
+    so the export gets the permissions any new file would (0644 under umask 022), not
+    mkstemp's 0600, which the rename would keep."""
+    _check_folder_of(path)
+    temporary = path.with_name(f".{path.name}-{secrets.token_hex(8)}")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)  # nothing left after the rename
+    except OSError as error:  # a folder not writable, `path` a folder, a full disk
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from error
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from dutygraph.graph.exports import EXPORTERS
 
+    if args.output:
+        _check_folder_of(args.output)  # before the seconds of loading and serialising
     data = EXPORTERS[args.format](_load(args.data))
     if args.output:
         _write_atomically(args.output, data)
@@ -127,18 +145,33 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from dutygraph.api.server import Limits, ListenError, bind, serve
+    from dutygraph.serve_options import EXIT_USAGE, public_url
 
+    # the address first: a busy port is one line and exit 2, before seconds of loading
+    try:
+        sockets = bind(args.host, args.port)
+    except ListenError as error:
+        print(f"dutygraph serve: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     from dutygraph.api.app import create_app
 
     started = time.perf_counter()
     try:
-        app = create_app(data=args.data, sparql_timeout=args.sparql_timeout)
+        app = create_app(
+            data=args.data,
+            sparql_timeout=args.sparql_timeout,
+            sparql_memory_mib=args.sparql_memory,
+            public_url=public_url(args),
+            cache_mib=args.cache_mib,
+        )
     except FileNotFoundError as error:
+        for sock in sockets:
+            sock.close()
         raise CommandError(str(error)) from error
     print(f"dutygraph: graph loaded in {time.perf_counter() - started:.2f}s", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=True)
-    return 0
+    limits = Limits(request_timeout=args.request_timeout, max_connections=args.max_connections)
+    return 0 if serve(app, sockets, limits) else EXIT_FAILED
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
@@ -158,16 +191,6 @@ def _server_url(text: str) -> str:
     if not text.startswith(("http://", "https://")) or any(c in text for c in " \"'<>"):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, not {text!r}")
     return text.rstrip("/")
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
-    return value
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
@@ -221,14 +244,7 @@ def parser() -> argparse.ArgumentParser:
     _data_option(p)
     p.set_defaults(run=cmd_stats)
     p = commands.add_parser("serve", help="serve the REST API (and its docs at /docs)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    p.add_argument(
-        "--sparql-timeout",
-        type=_positive_seconds,
-        default=10.0,
-        help="time limit of one SPARQL query, in seconds (default: %(default)s)",
-    )
+    serve_options.add_arguments(p)  # --host, --port, limits: checked, one-line usage errors
     _data_option(p)
     p.set_defaults(run=cmd_serve)
 

@@ -9,6 +9,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -22,13 +25,39 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ServerProcess:
+    """A running `dutygraph serve`: where it answers, its process, what it has logged."""
+
+    base: str
+    process: subprocess.Popen
+    log_file: IO[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        self.log_file.flush()
+        with open(self.log_file.name, "rb") as log:
+            return log.read().decode(errors="replace")
+
+    def rss_bytes(self) -> int:
+        """The server process's resident memory (VmRSS in /proc/PID/status)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise LookupError(f"no VmRSS for process {self.pid}")
+
+
 @contextlib.contextmanager
-def running_server(*options: str) -> Iterator[str]:
-    """`dutygraph serve` in a child process on a free port; yields its base URL once /healthz answers."""
+def serving(*options: str) -> Iterator[ServerProcess]:
+    """`dutygraph serve` in a child process on a free port, once /healthz answers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # the access log goes to a file: a pipe nobody reads would fill up and stall the server
-    with tempfile.TemporaryFile() as log:
+    with tempfile.NamedTemporaryFile(prefix="dutygraph-serve-", suffix=".log") as log:
         command = [
             sys.executable,
             "-m",
@@ -41,20 +70,19 @@ def running_server(*options: str) -> Iterator[str]:
             *options,
         ]
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        server = ServerProcess(base, process, log)
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while True:
                 if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{log.read().decode()}")
+                    pytest.fail(f"dutygraph serve exited with {process.returncode}:\n{server.log()}")
                 with contextlib.suppress(httpx.TransportError):
                     if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                         break
                 if time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s:\n{log.read().decode()}")
+                    pytest.fail(f"no answer on {base}/healthz in {STARTUP_TIMEOUT} s:\n{server.log()}")
                 time.sleep(0.1)
-            yield base
+            yield server
         finally:
             process.terminate()
             try:
@@ -62,3 +90,10 @@ def running_server(*options: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def running_server(*options: str) -> Iterator[str]:
+    """`dutygraph serve` in a child process on a free port; yields its base URL once /healthz answers."""
+    with serving(*options) as server:
+        yield server.base

@@ -4,9 +4,15 @@ anything else always reaches it."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
-from dutygraph.api.cache import ReplayAnswers
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dutygraph.api.cache import ReplayAnswers, ResponseCache
 
 
 class CountingApp:
@@ -86,11 +92,83 @@ def test_a_conditional_request_goes_the_normal_way() -> None:
 
 def test_the_kept_bytes_stay_within_the_budget() -> None:
     inner = CountingApp(body=b"x" * 1000)
-    app = ReplayAnswers(inner, max_bytes=64 * 1100)  # room for about 64 answers of ~1 kB
+    app = ReplayAnswers(inner, max_bytes=64 * 2000)  # room for about 64 answers of ~1 kB
     for number in range(200):
         request(app, f"/api/duties/{number}")
-    assert app._size <= app.max_bytes
+    assert app.store.size <= app.store.max_bytes
+    assert 32 <= len(app.store) <= 128
     calls = inner.calls
     request(app, "/api/duties/199")  # recent: replayed
     request(app, "/api/duties/0")  # long gone: asked again
     assert inner.calls == calls + 1
+
+
+# What an entry really costs, against what the caches count. The old count (the body and
+# the URL's bytes) said ~75 bytes for an answer that made the server hold ~5 kB.
+
+
+def traced_growth(fill: Callable[[], None]) -> int:
+    """The bytes Python holds after fill() that it did not hold before (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        fill()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+class StarletteLikeApp:
+    """Answers as the routes do: a fresh Response, with its own header objects, per request."""
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        body = b'{"total":0,"limit":50,"offset":0,"items":[],"q":"%s"}' % scope["query_string"]
+        tag = f'"f47dab44686bc2c9-{hash(scope["query_string"]) & 0xFFFF:04x}"'
+        await Response(body, media_type="application/json", headers={"ETag": tag})(scope, receive, send)
+
+
+ANSWERS = 3000
+
+
+def test_the_replay_counts_at_least_what_its_entries_hold() -> None:
+    app = ReplayAnswers(StarletteLikeApp(), max_bytes=1 << 30)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict) -> None:
+        pass
+
+    async def requests() -> None:
+        for number in range(ANSWERS):
+            scope = {
+                "type": "http",
+                "method": "GET",
+                "path": "/api/duties",
+                "query_string": f"q=zz{number}".encode(),
+                "headers": [(b"accept", b"*/*"), (b"accept-encoding", b"gzip, deflate")],
+            }
+            await app(scope, receive, send)
+
+    held = traced_growth(lambda: asyncio.run(requests()))
+    assert len(app.store) == ANSWERS
+    assert app.store.size >= held, (app.store.size / ANSWERS, held / ANSWERS)
+    assert app.store.size <= 2 * held  # and not so much more that the budget holds far less
+
+
+def test_the_answer_cache_counts_at_least_what_its_entries_hold() -> None:
+    cache = ResponseCache("v1", max_bytes=1 << 30)
+    scope = {"type": "http", "method": "GET", "path": "/api/duties", "query_string": b"", "headers": []}
+    request = Request(scope)
+
+    def answers() -> None:
+        for number in range(ANSWERS):
+            key = ("duties", None, None, None, None, False, f"zz{number}", 50, 0)
+            cache.respond(request, key, lambda: {"total": 0, "limit": 50, "offset": 0, "items": []})
+
+    held = traced_growth(answers)
+    assert len(cache.entries) == ANSWERS
+    assert cache.entries.size >= held, (cache.entries.size / ANSWERS, held / ANSWERS)
+    assert cache.entries.size <= 2 * held
