@@ -145,11 +145,24 @@ class Responsible:
     duties: tuple[tuple[DutyRecord, str], ...]  # (duty, how: "holds" | "via …" | "concerned")
 
 
-@lru_cache(maxsize=16_384)
+CACHED_TEXT_CHARS = 64  # labels and typical searches; longer texts are normalised each time
+
+
 def normalise(text: str) -> str:
     """The form in which words are compared: NFKC, so that full-width and half-width forms
-    are one (党委(党组) finds 党委（党组）, ＡＰＰＲＯＶＥ finds approve), and case-folded."""
+    are one (党委(党组) finds 党委（党组）, ＡＰＰＲＯＶＥ finds approve), and case-folded.
+    Only short texts are remembered, so that what the cache holds stays small (16,384 × 64
+    characters at most) whatever clients search for."""
+    if len(text) > CACHED_TEXT_CHARS:
+        return _normalised(text)
+    return _normalised_short(text)
+
+
+def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+_normalised_short = lru_cache(maxsize=16_384)(_normalised)
 
 
 def text_matches(needle: str, texts: Iterable[str]) -> bool:

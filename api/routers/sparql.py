@@ -11,24 +11,27 @@ answers the service description. Errors are JSON `{"error": code, "message": tex
 - 405: a method other than GET, HEAD, POST, OPTIONS
 - 406: no acceptable result format
 - 413: a request body over 100 kB
-- 415: a POST that is not a form or `application/sparql-query`, or not UTF-8
+- 415: a POST that is not a form or `application/sparql-query`, not UTF-8, or compressed (Content-Encoding)
 - 503: the query passed the time limit and was stopped (`timeout`), or every worker stayed busy
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from dutygraph.graph.knowledge import Knowledge
 
 from ..cache import CACHE_CONTROL, none_match
 from ..sparql.protocol import ProtocolError, QueryRequest, query_from_get, query_from_post, url_params
-from ..sparql.service import DEFAULT_TIMEOUT, Answer, SparqlService
+from ..sparql.service import DEFAULT_ENDPOINT, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Answer, SparqlService
 
 router = APIRouter(tags=["sparql"])
 
@@ -52,7 +55,7 @@ _ERRORS = {
     403: "a SPARQL Update: this endpoint is read-only",
     406: "no acceptable result format",
     413: "a request body over 100 kB",
-    415: "a POST that is not a form or application/sparql-query, or not UTF-8",
+    415: "a POST that is not a form or application/sparql-query, not UTF-8, or compressed (Content-Encoding)",
     503: "the query passed the time limit and was stopped, or every worker stayed busy",
 }
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -132,14 +135,24 @@ PREFLIGHT = {
 ALLOW = "GET, HEAD, POST, OPTIONS"
 
 
-def install(app: FastAPI, knowledge: Knowledge, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Mount /sparql on `app`, with workers loading the same built graph as `knowledge`."""
+def install(
+    app: FastAPI,
+    knowledge: Knowledge,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mib: int = DEFAULT_MEMORY_MIB,
+    public_url: str | None = None,
+) -> None:
+    """Mount /sparql on `app`, with workers loading the same built graph as `knowledge`.
+    `public_url` is where clients reach the server: the endpoint's IRI is `{public_url}/sparql`."""
     ns = knowledge.loaded.ns
+    endpoint = f"{public_url.rstrip('/')}/sparql" if public_url else DEFAULT_ENDPOINT
     app.state.sparql = SparqlService(
         knowledge.loaded.folder / "dataset.nq",
         knowledge.store.graph_names(),
         {name: str(namespace) for name, namespace in ns.prefixes().items()},
+        endpoint=endpoint,
         timeout=timeout,
+        memory_mib=memory_mib,
     )
     app.include_router(router)
 
@@ -163,8 +176,12 @@ def _answer(request: Request, answer: Answer) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-async def _respond(request: Request, service: SparqlService, query_request: QueryRequest) -> Response:
-    return _answer(request, await service.answer(query_request, request.headers.get("accept")))
+async def _respond(
+    request: Request, service: SparqlService, query_request: QueryRequest, arrived: float
+) -> Response:
+    """The time limit counts from the request's arrival: reading it and waiting for a worker count."""
+    deadline = arrived + service.pool.timeout
+    return _answer(request, await service.answer(query_request, request.headers.get("accept"), deadline))
 
 
 @router.get(
@@ -176,13 +193,13 @@ async def _respond(request: Request, service: SparqlService, query_request: Quer
     openapi_extra=GET_PARAMETERS,
 )
 async def sparql_get(request: Request) -> Response:
+    arrived = time.monotonic()
     service: SparqlService = request.app.state.sparql
     try:
         params = url_params(request)
         if not params:
-            endpoint = str(request.url.replace(query=""))
-            return _answer(request, service.description(endpoint.rstrip("?"), request.headers.get("accept")))
-        return await _respond(request, service, query_from_get(params))
+            return _answer(request, service.description(request.headers.get("accept")))
+        return await _respond(request, service, query_from_get(params), arrived)
     except ProtocolError as error:
         return _error(error)
 
@@ -195,9 +212,10 @@ async def sparql_get(request: Request) -> Response:
     openapi_extra=POST_BODY,
 )
 async def sparql_post(request: Request) -> Response:
+    arrived = time.monotonic()
     service: SparqlService = request.app.state.sparql
     try:
-        return await _respond(request, service, await query_from_post(request, url_params(request)))
+        return await _respond(request, service, await query_from_post(request, url_params(request)), arrived)
     except ProtocolError as error:
         return _error(error)
 
@@ -207,13 +225,19 @@ async def sparql_preflight() -> Response:
     return Response(status_code=204, headers={**PREFLIGHT, "Allow": ALLOW})
 
 
-@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
-async def sparql_other_methods(request: Request) -> Response:
-    return _error(
-        ProtocolError(
+class _OtherMethods:
+    """Every method no route above takes (PUT, DELETE, PATCH, TRACE, …): 405, with CORS."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = ProtocolError(
             405,
             "method_not_allowed",
-            f"{request.method} is not allowed on /sparql: use GET or POST (read-only)",
+            f"{scope['method']} is not allowed on /sparql: use GET, HEAD or POST (read-only)",
             {"Allow": ALLOW},
         )
-    )
+        await _error(refusal)(scope, receive, send)
+
+
+# A Route whose endpoint is an ASGI object (not a function) takes every method; it comes
+# after the routes above, so it only sees what they do not take.
+router.routes.append(Route("/sparql", _OtherMethods(), include_in_schema=False))

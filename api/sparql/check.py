@@ -1,124 +1,117 @@
-"""Parse a query before it runs and refuse what is unsafe or not a query.
+"""Read a query's tokens before it runs: refuse what is unsafe, learn what the store needs.
 
-pyoxigraph would evaluate `SERVICE` by making the HTTP request itself, so the parsed query
-(rdflib's SPARQL parser: a tree, not the raw text, which comments and strings would fool)
-is searched for SERVICE anywhere, and every FROM / FROM NAMED graph is resolved against
-the query's BASE and prefixes and must be a graph already in the store.
+pyoxigraph would evaluate `SERVICE` by making the HTTP request itself, and its recursive
+parser overflows the stack on a few thousand nested brackets, killing the process. Both are
+found here by one left-to-right pass over SPARQL's lexical tokens, with no grammar that an
+ordinary query could exhaust: strings, IRIs, comments, variables and prefixed names are
+skipped whole, so they can neither hide a keyword nor fake one; what remains are bare words
+(the keywords) and brackets. SPARQL decodes `\\u` / `\\U` escapes in the whole text before
+its grammar applies, so the text is scanned as written and as decoded, and a keyword found
+in either counts.
 
-rdflib's parser costs milliseconds, more than evaluating most queries. It is needed only
-when the text could hold SERVICE or FROM at all: `needs_full_check` says when. A text
-without the letters "service", "from" or a `\\u` escape (SPARQL decodes those before its
-grammar applies, so they could spell either keyword) cannot reach outside or name a graph,
-and goes straight to the store, whose own parser then decides whether it is a query.
+Everything else (syntax, functions, the dataset) is the store's to judge: a FROM naming a
+graph the store does not hold is an empty graph (SPARQL 1.1 Query, 13.2), never fetched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
 from dataclasses import dataclass
-from typing import Any
-
-from pyparsing import ParseException
-from rdflib.plugins.sparql.algebra import translatePrologue
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from .errors import ProtocolError, read_only
 
-FORMS = {
-    "SelectQuery": "select",
-    "AskQuery": "ask",
-    "ConstructQuery": "construct",
-    "DescribeQuery": "describe",
-}
+# deeper than any query a person writes (the tester's 25 parentheses, 40 nested groups pass)
+# and far below the ~2,500 that overflow pyoxigraph's parser on an 8 MiB stack
+MAX_NESTING = 200
+
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
+)
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# one token at a time; the alternatives are tried in order at each position
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                 |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<variable>[?$][\w\u00B7-\U000EFFFF]*)
+    | (?P<langtag>@[A-Za-z][A-Za-z0-9-]*)
+    | (?P<name>[\w\u00B7-\U000EFFFF:%.\\-]+)
+    | (?P<open>[({\[])
+    | (?P<close>[)}\]])
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 
 
-# lower-cased; any one of them anywhere in a query, even inside a string or a name, sends it
-# through rdflib's full parse
-FULL_CHECK_MARKERS = ("service", "from", "\\u")
+@dataclass(frozen=True)
+class Scan:
+    keywords: frozenset[str]  # the bare words, upper-cased
+    depth: int  # the deepest nesting of ( { [
 
 
-def needs_full_check(text: str) -> bool:
-    """Whether the text could hold SERVICE or FROM: only then is the parse tree needed."""
-    lowered = text.lower()
-    return any(marker in lowered for marker in FULL_CHECK_MARKERS)
+def _scan_one(text: str) -> Scan:
+    keywords: set[str] = set()
+    depth = deepest = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "name":
+            word = match.group().strip(".")
+            if ":" not in word and "." not in word:  # a prefixed name or a number is no keyword
+                keywords.add(word.upper())
+        elif kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth -= 1
+    return Scan(frozenset(keywords), deepest)
+
+
+def _decode_escapes(text: str) -> str:
+    def decoded(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else match.group()
+
+    return _ESCAPE.sub(decoded, text)
+
+
+def scan(text: str) -> Scan:
+    """The keywords and the nesting of `text`, as written and with its escapes decoded."""
+    written = _scan_one(text)
+    if "\\u" not in text.lower():
+        return written
+    decoded = _scan_one(_decode_escapes(text))
+    return Scan(written.keywords | decoded.keywords, max(written.depth, decoded.depth))
 
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    form: str  # select | ask | construct | describe; "graph": CONSTRUCT or DESCRIBE, known by its result
-    from_graphs: tuple[str, ...]  # FROM and FROM NAMED, resolved
-    returns_graph: bool  # CONSTRUCT / DESCRIBE: RDF, not a results table
+    names_dataset: bool  # FROM / FROM NAMED: the query describes its own dataset
+    updates: bool  # holds an update keyword: if the store cannot parse it, it is an update (403)
 
 
-def _nodes(value: Any) -> Iterator[CompValue]:
-    if isinstance(value, CompValue):
-        yield value
-        for child in value.values():
-            yield from _nodes(child)
-    elif isinstance(value, Mapping):
-        for child in value.values():
-            yield from _nodes(child)
-    elif isinstance(value, (list, tuple)) or hasattr(value, "asList"):
-        for child in value:
-            yield from _nodes(child)
+def check_query(text: str) -> CheckedQuery:
+    """What the store needs to know about `text`, or a ProtocolError (400) refusing it."""
+    found = scan(text)
+    if "SERVICE" in found.keywords:
+        raise ProtocolError(
+            400, "service_refused", "SERVICE is not allowed: this endpoint never reaches other endpoints"
+        )
+    if found.depth > MAX_NESTING:
+        raise ProtocolError(
+            400,
+            "too_deeply_nested",
+            f"the query nests brackets {found.depth} deep; at most {MAX_NESTING} levels are accepted",
+        )
+    return CheckedQuery("FROM" in found.keywords, bool(found.keywords & UPDATE_KEYWORDS))
 
 
-def _is_update(text: str) -> bool:
-    try:
-        parseUpdate(text)
-    except Exception:
-        return False
-    return True
-
-
-def check_query(text: str, prefixes: Mapping[str, str], graphs: frozenset[str]) -> CheckedQuery:
-    """The query's form and dataset, or a ProtocolError (400 malformed or unsafe, 403 an update)."""
-    try:
-        parsed = parseQuery(text)
-    except ParseException as error:
-        if _is_update(text):
-            raise read_only() from error
-        raise ProtocolError(400, "malformed_query", f"malformed query: {error}") from error
-    except Exception as error:  # the parser's other failures (bad escapes, IRIs) are malformed input too
-        raise ProtocolError(400, "malformed_query", f"malformed query: {error}") from error
-    prologue_part, body = parsed[0], parsed[1]
-    for node in _nodes(body):
-        if node.name == "ServiceGraphPattern":
-            raise ProtocolError(
-                400, "service_refused", "SERVICE is not allowed: this endpoint never reaches other endpoints"
-            )
-    try:
-        prologue = translatePrologue(prologue_part, None, dict(prefixes))
-    except Exception as error:
-        raise ProtocolError(400, "malformed_query", f"malformed query: {error}") from error
-    from_graphs = []
-    for node in _nodes(body):
-        if node.name != "DatasetClause":
-            continue
-        term = node["default"] if "default" in node else node["named"]
-        try:
-            iri = str(prologue.absolutize(term))
-        except Exception as error:
-            raise ProtocolError(400, "malformed_query", f"malformed query: {error}") from error
-        from_graphs.append(iri)
-    check_graphs(from_graphs, graphs, "FROM")
-    form = FORMS.get(body.name, "")
-    if not form:
-        raise ProtocolError(400, "malformed_query", "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    return CheckedQuery(form, tuple(from_graphs), form in ("construct", "describe"))
-
-
-def check_graphs(
-    names: Iterator[str] | list[str] | tuple[str, ...], graphs: frozenset[str], where: str
-) -> None:
-    """Refuse any graph that is not in the store: nothing is ever fetched to fill a dataset."""
-    for name in names:
-        if name not in graphs:
-            known = ", ".join(f"<{g}>" for g in sorted(graphs))
-            raise ProtocolError(
-                400,
-                "unknown_graph",
-                f"{where} <{name}> is not a graph of this store (nothing is loaded on a query's behalf); "
-                f"the graphs are {known}",
-            )
+def syntax_refusal(checked: CheckedQuery, message: str) -> ProtocolError:
+    """The store could not parse the text: an update is refused as such (403), else malformed."""
+    if checked.updates:
+        return read_only()
+    return ProtocolError(400, "malformed_query", f"malformed query: {message}")

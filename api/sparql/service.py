@@ -6,21 +6,38 @@ Also the service description (SPARQL 1.1 Service Description) a bare GET answers
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from ..cache import SizedLRU
 from ..negotiation import negotiate
 from .protocol import ProtocolError, QueryRequest
-from .workers import Job, Outcome, QueryTimeout, WorkerFailed, WorkerPool, WorkersBusy
+from .workers import (
+    MIB,
+    Job,
+    MemoryLimit,
+    Outcome,
+    QueryTimeout,
+    WorkerFailed,
+    WorkerPool,
+    WorkersBusy,
+    WorkerSettings,
+)
 
 DEFAULT_TIMEOUT = 10.0
-KIND_MEMO_ENTRIES = 4096
+KIND_MEMO_BYTES = 4 * 1024 * 1024
+RESULT_CACHE_BYTES = 32 * 1024 * 1024
+RESULT_ENTRY_BYTES = 1024 * 1024
 DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024
 DEFAULT_WORKERS = 2
+# more workers start while every one stays busy, so that runaway queries (each stopped at
+# its time or memory limit) leave room for a cheap one; this many at most
+DEFAULT_MAX_WORKERS = 6
+DEFAULT_MEMORY_MIB = 1024  # per worker: 6 runaways take at most ~6 GiB of the machine's 24
+DEFAULT_ENDPOINT = "http://127.0.0.1:8000/sparql"
 
 # media type → worker format name; the first of each list is the default
 RESULT_MEDIA = {
@@ -80,32 +97,6 @@ def choose_format(accept: str | None, returns_graph: bool) -> tuple[str, str]:
     return chosen
 
 
-class ResultCache:
-    """A bounded LRU of answers by (query, dataset, format): the data never changes while serving."""
-
-    def __init__(self, max_entries: int = 512, max_entry_bytes: int = 1024 * 1024) -> None:
-        self.max_entries = max_entries
-        self.max_entry_bytes = max_entry_bytes
-        self._entries: OrderedDict[tuple, bytes] = OrderedDict()
-
-    def get(self, key: tuple) -> bytes | None:
-        body = self._entries.get(key)
-        if body is not None:
-            self._entries.move_to_end(key)
-        return body
-
-    def put(self, key: tuple, body: bytes) -> None:
-        if len(body) > self.max_entry_bytes:
-            return
-        self._entries[key] = body
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 class SparqlService:
     """Answers protocol requests: from the cache on the event loop, or from a worker process
     that checks, evaluates and serialises the query (the server itself never parses one)."""
@@ -116,24 +107,31 @@ class SparqlService:
         graphs: list[str],
         prefixes: dict[str, str],
         *,
+        endpoint: str = DEFAULT_ENDPOINT,
         timeout: float = DEFAULT_TIMEOUT,
         max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         workers: int = DEFAULT_WORKERS,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        memory_mib: int = DEFAULT_MEMORY_MIB,
     ) -> None:
         self.graphs = frozenset(graphs)  # named in the service description
+        # the endpoint's own IRI, as configured: never a request's Host header, which any
+        # client sets; relative IRIs in queries resolve against it (as Oxigraph server does)
+        self.endpoint = endpoint
         self.pool = WorkerPool(
-            str(data_file), prefixes, self.graphs, size=workers, timeout=timeout, max_bytes=max_result_bytes
+            WorkerSettings(str(data_file), prefixes, endpoint, max_result_bytes),
+            size=workers,
+            max_size=max_workers,
+            timeout=timeout,
+            memory_bytes=memory_mib * MIB,
         )
-        self.cache = ResultCache()
+        self._description: dict[str, Answer] = {}
+        # answers by (query, dataset, format), bounded by what they cost: the data never
+        # changes while serving
+        self.cache: SizedLRU[tuple, bytes] = SizedLRU(RESULT_CACHE_BYTES, RESULT_ENTRY_BYTES)
         # query text → whether it returns a graph (CONSTRUCT, DESCRIBE), learnt from its first
         # answer: with it a repeated request picks its format, and its cache entry, at once
-        self._returns_graph: OrderedDict[str, bool] = OrderedDict()
-
-    def _remember(self, query: str, returns_graph: bool) -> None:
-        self._returns_graph[query] = returns_graph
-        self._returns_graph.move_to_end(query)
-        if len(self._returns_graph) > KIND_MEMO_ENTRIES:
-            self._returns_graph.popitem(last=False)
+        self._returns_graph: SizedLRU[str, bool] = SizedLRU(KIND_MEMO_BYTES)
 
     @staticmethod
     def _key(request: QueryRequest, fmt: str) -> tuple:
@@ -150,9 +148,12 @@ class SparqlService:
         body = self.cache.get(self._key(request, chosen[1]))
         return Answer(body, chosen[0]) if body is not None else None
 
-    async def answer(self, request: QueryRequest, accept: str | None) -> Answer:
+    async def answer(
+        self, request: QueryRequest, accept: str | None, deadline: float | None = None
+    ) -> Answer:
         """From the cache, or from a worker given a format for each kind of result (or only
-        for the kind a text is known to return): the worker's parser tells which it is."""
+        for the kind a text is known to return): the worker's parser tells which it is.
+        `deadline` (time.monotonic()) is the request's arrival plus the time limit."""
         answer = self.cached(request, accept)
         if answer is not None:
             return answer
@@ -169,26 +170,28 @@ class SparqlService:
             default_graphs=request.default_graphs,
             named_graphs=request.named_graphs,
         )
-        outcome = await self._run(job)
-        self._remember(request.query, outcome.returns_graph)
+        outcome = await self._run(job, deadline)
+        self._returns_graph.put(request.query, outcome.returns_graph)
         media, fmt = choose_format(accept, outcome.returns_graph)  # 406 when not_acceptable
         self.cache.put(self._key(request, fmt), outcome.body)
         return Answer(outcome.body, media)
 
-    async def _run(self, job: Job) -> Outcome:
+    async def _run(self, job: Job, deadline: float | None) -> Outcome:
         """A worker's outcome (ok or not_acceptable), or the ProtocolError its failure means."""
         try:
-            outcome = await self.pool.run(job)
+            outcome = await self.pool.run(job, deadline)
         except QueryTimeout as error:
             raise ProtocolError(503, "timeout", str(error), {"Retry-After": "1"}) from error
+        except MemoryLimit as error:
+            raise ProtocolError(503, "memory_limit", str(error)) from error
         except WorkersBusy as error:
             raise ProtocolError(503, "busy", str(error), {"Retry-After": "1"}) from error
         except WorkerFailed as error:
             raise ProtocolError(500, "worker_failed", str(error)) from error
         if outcome.kind == "refused":
             raise ProtocolError(outcome.status, outcome.code, outcome.message)
-        if outcome.kind == "syntax":
-            raise ProtocolError(400, "malformed_query", f"malformed query: {outcome.message}")
+        if outcome.kind == "query_error":  # the query's own doing: an unknown function, say
+            raise ProtocolError(400, "query_error", f"the query cannot be evaluated: {outcome.message}")
         if outcome.kind == "too_large":
             raise ProtocolError(
                 400, "result_too_large", f"{outcome.message}: narrow the query or add a LIMIT"
@@ -197,21 +200,24 @@ class SparqlService:
             raise ProtocolError(500, "query_failed", outcome.message)
         return outcome
 
-    def description(self, endpoint: str, accept: str | None) -> Answer:
+    def description(self, accept: str | None) -> Answer:
         """The service description: endpoint, formats, the default dataset, in an RDF format."""
         media = negotiate(accept, [*GRAPH_MEDIA, *GRAPH_ALIASES])
         if media is None:
             raise ProtocolError(
                 406, "not_acceptable", f"the service description is available as: {', '.join(GRAPH_MEDIA)}"
             )
-        fmt = {**GRAPH_MEDIA, **GRAPH_ALIASES}[media]
-        return Answer(self._describe(endpoint).serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8"), media)
+        if media not in self._description:
+            fmt = {**GRAPH_MEDIA, **GRAPH_ALIASES}[media]
+            body = self._describe().serialize(format=RDFLIB_FORMATS[fmt], encoding="utf-8")
+            self._description[media] = Answer(body, media)
+        return self._description[media]
 
-    def _describe(self, endpoint: str) -> Graph:
+    def _describe(self) -> Graph:
         graph = Graph()
         graph.bind("sd", SD)
         graph.bind("formats", FORMATS)
-        service = URIRef(endpoint)
+        service = URIRef(self.endpoint)
         graph.add((service, RDF.type, SD.Service))
         graph.add((service, SD.endpoint, service))
         graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))

@@ -17,19 +17,40 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .check import check_query, syntax_refusal
 from .errors import ProtocolError
 
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
 WORKER_STARTUP_TIMEOUT = 60.0
+EVALUATION_STACK_BYTES = 512 * 1024 * 1024
+MEMORY_CHECK_SECONDS = 0.05  # how often a busy worker's memory is read (a runaway grows ~1 GB/s)
+SPARE_AFTER_SECONDS = 0.25  # every worker busy this long: start another
+SPARE_IDLE_SECONDS = 30.0  # an extra worker idle this long stops
+MIB = 1024 * 1024
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# the server's own log: uvicorn configures this logger's output
+log = logging.getLogger("uvicorn.error")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What every worker is started with."""
+
+    data_file: str  # the built dataset.nq each worker loads into its own store
+    prefixes: dict[str, str]  # predeclared for every query
+    base_iri: str  # relative IRIs in a query resolve against it (the endpoint's own IRI)
+    max_bytes: int  # the largest serialised answer
 
 
 @dataclass(frozen=True)
@@ -49,7 +70,7 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # ok | refused | syntax | not_acceptable | too_large | error
+    kind: str  # ok | refused | not_acceptable | too_large | query_error | error
     body: bytes = b""
     message: str = ""
     form: str = ""  # select | ask | graph, once the query is parsed
@@ -70,6 +91,10 @@ class WorkersBusy(Exception):
 
 
 class WorkerFailed(Exception):
+    pass
+
+
+class MemoryLimit(Exception):
     pass
 
 
@@ -123,49 +148,51 @@ def _refused(error: ProtocolError) -> Outcome:
     return Outcome("refused", message=error.message, status=error.status, code=error.code)
 
 
-def _dataset_options(job: Job, from_graphs: tuple[str, ...]) -> dict[str, Any]:
-    """The graph parameters replace FROM; with neither, the default graph is the union."""
+def _dataset_options(job: Job, names_dataset: bool) -> dict[str, Any]:
+    """The graph parameters replace FROM (a graph the store lacks is empty, as in SPARQL 1.1
+    Query 13.2); with neither, the default graph is the union of the named graphs."""
     import pyoxigraph as ox
 
     if job.dataset_given:
-        return {
-            "default_graph": [ox.NamedNode(g) for g in job.default_graphs],
-            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
-        }
-    return {} if from_graphs else {"use_default_graph_as_union": True}
+        try:
+            return {
+                "default_graph": [ox.NamedNode(g) for g in job.default_graphs],
+                "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
+            }
+        except ValueError as error:
+            raise ProtocolError(400, "bad_graph_iri", f"a graph parameter is not an IRI: {error}") from error
+    return {} if names_dataset else {"use_default_graph_as_union": True}
 
 
-def run_job(
-    store: Any, prefixes: dict[str, str], graphs: frozenset[str], job: Job, max_bytes: int
-) -> Outcome:
+def run_job(store: Any, settings: WorkerSettings, job: Job) -> Outcome:
     """Check, evaluate and serialise one query on `store` (in the worker)."""
-    from .check import check_graphs, check_query, needs_full_check
-
-    full_check = needs_full_check(job.query)
     try:
-        check_graphs(job.default_graphs, graphs, "default-graph-uri")
-        check_graphs(job.named_graphs, graphs, "named-graph-uri")
-        from_graphs = check_query(job.query, prefixes, graphs).from_graphs if full_check else ()
+        checked = check_query(job.query)
+        dataset = _dataset_options(job, checked.names_dataset)
     except ProtocolError as error:
         return _refused(error)
-    buffer = _BoundedBuffer(max_bytes)
+    buffer = _BoundedBuffer(settings.max_bytes)
     form = ""
     try:
-        result = store.query(job.query, prefixes=prefixes, **_dataset_options(job, from_graphs))
+        result = store.query(
+            job.query,
+            prefixes=settings.prefixes,
+            base_iri=settings.base_iri,
+            **dataset,
+        )
         form = _form(result)
         fmt = job.graph_format if form == "graph" else job.results_format
         if not fmt:
             return Outcome("not_acceptable", form=form)
         result.serialize(buffer, format=_serialization(fmt))
     except SyntaxError as error:
-        if not full_check:  # rdflib's message is clearer, and it tells an update (403)
-            try:
-                check_query(job.query, prefixes, graphs)
-            except ProtocolError as refusal:
-                return _refused(refusal)
-        return Outcome("syntax", message=str(error))
+        return _refused(syntax_refusal(checked, str(error)))
     except ResultTooLarge:
-        return Outcome("too_large", message=f"the result is larger than {max_bytes} bytes", form=form)
+        return Outcome(
+            "too_large", message=f"the result is larger than {settings.max_bytes} bytes", form=form
+        )
+    except RuntimeError as error:  # pyoxigraph's evaluation errors: an unknown function, a bad cast…
+        return Outcome("query_error", message=str(error), form=form)
     except Exception as error:
         return Outcome("error", message=f"{type(error).__name__}: {error}", form=form)
     return Outcome("ok", b"".join(buffer.parts), form=form)
@@ -179,28 +206,56 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
-def worker_main(
-    conn: Connection,
-    data_file: str,
-    prefixes: dict[str, str],
-    graphs: frozenset[str],
-    max_bytes: int,
-    parent: int,
-) -> None:
+def _serve_jobs(conn: Connection, settings: WorkerSettings) -> None:
     import pyoxigraph as ox
 
-    from . import check  # noqa: F401  (rdflib's parser: imported once, before the first query)
-
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     store = ox.Store()
-    store.load(path=data_file, format=ox.RdfFormat.N_QUADS)
+    store.load(path=settings.data_file, format=ox.RdfFormat.N_QUADS)
     conn.send("ready")
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(run_job(store, prefixes, graphs, job, max_bytes))
+        conn.send(run_job(store, settings, job))
+
+
+def worker_main(conn: Connection, settings: WorkerSettings, parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    # pyoxigraph parses and evaluates recursively: a long chain of operators (1+1+…, UNION …)
+    # within the size limit overflows the main thread's 8 MiB stack and kills the process. A
+    # thread with a large stack survives them (the pages are reserved, used only when needed).
+    threading.stack_size(EVALUATION_STACK_BYTES)
+    evaluator = threading.Thread(target=_serve_jobs, args=(conn, settings), name="evaluator")
+    evaluator.start()
+    evaluator.join()
+
+
+def _resident_bytes(pid: int) -> int:
+    """The resident memory of a process (Linux /proc); 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _exit_cause(process: multiprocessing.process.BaseProcess) -> str:
+    code = process.exitcode
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = (
+            " (a crash: e.g. a stack overflow)"
+            if -code in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)
+            else ""
+        )
+        return f"it was killed by {name}{hint}"
+    return f"it exited with code {code}"
 
 
 class _Worker:
@@ -208,6 +263,7 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.ready = False
+        self.idle_since = time.monotonic()
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -220,6 +276,8 @@ async def _readable(conn: Connection, timeout: float) -> bool:
     """Wait on the event loop until `conn` has something to read, at most `timeout` s."""
     if conn.poll(0):
         return True
+    if timeout <= 0:
+        return False
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
     loop.add_reader(conn.fileno(), lambda: ready.done() or ready.set_result(None))
@@ -236,21 +294,22 @@ async def _readable(conn: Connection, timeout: float) -> bool:
 
 
 class WorkerPool:
-    """`size` worker processes; `await run(job)` answers one Job (from the event loop)."""
+    """Worker processes answering Jobs; `await run(job, deadline)` answers one (on the event loop).
+
+    `size` workers are kept; when every one stays busy (runaway queries, say) more are started,
+    up to `max_size`, so that a cheap query still finds one within about a second; the extra
+    ones stop after `SPARE_IDLE_SECONDS` idle. A query's deadline counts from the request's
+    arrival, waiting for a worker included. A worker whose resident memory passes
+    `memory_bytes` is killed and its query answered MemoryLimit."""
 
     def __init__(
-        self,
-        data_file: str,
-        prefixes: dict[str, str],
-        graphs: frozenset[str],
-        *,
-        size: int,
-        timeout: float,
-        max_bytes: int,
-    ) -> None:
-        self.worker_args = (data_file, prefixes, graphs, max_bytes)
+        self, settings: WorkerSettings, *, size: int, max_size: int, timeout: float, memory_bytes: int
+    ):
+        self.settings = settings
         self.size = size
+        self.max_size = max(size, max_size)
         self.timeout = timeout
+        self.memory_bytes = memory_bytes
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
@@ -260,7 +319,7 @@ class WorkerPool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=worker_main,
-            args=(theirs, *self.worker_args, os.getpid()),
+            args=(theirs, self.settings, os.getpid()),
             name="dutygraph-sparql-worker",
             daemon=True,
         )
@@ -271,11 +330,20 @@ class WorkerPool:
         return worker
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (in a thread: joining may take a moment) and start a fresh one now."""
+        """Kill a worker (in a thread: joining may take a moment) and start a fresh one now,
+        unless the pool has more workers than it keeps."""
         self._all.discard(worker)
         threading.Thread(target=worker.stop, daemon=True).start()
-        if not self._closed and self._idle is not None:
+        if not self._closed and self._idle is not None and len(self._all) < self.size:
             self._idle.put_nowait(self._spawn())
+
+    def _failed(self, worker: _Worker, what: str) -> WorkerFailed:
+        """Log why a worker stopped, replace it, and say so to the client."""
+        worker.process.join(timeout=1)
+        cause = _exit_cause(worker.process)
+        log.warning("SPARQL query worker %s stopped %s: %s", worker.process.pid, what, cause)
+        self._replace(worker)
+        return WorkerFailed(f"the query worker stopped {what}: {cause}")
 
     def start(self) -> None:
         """Start the workers (on the event loop that will use them); they load in the background."""
@@ -292,31 +360,77 @@ class WorkerPool:
         for worker in workers:
             worker.stop()
 
-    async def run(self, job: Job) -> Outcome:
-        self.start()
+    async def _take(self, deadline: float) -> _Worker:
+        """An idle worker; a spare is started each time none came for `SPARE_AFTER_SECONDS`."""
         assert self._idle is not None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkersBusy(f"every query worker stayed busy for the {self.timeout:g} s time limit")
+            try:
+                return await asyncio.wait_for(self._idle.get(), min(remaining, SPARE_AFTER_SECONDS))
+            except TimeoutError:
+                if len(self._all) < self.max_size and not self._closed:
+                    self._idle.put_nowait(self._spawn())
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Idle again; an extra worker idle for long, with others idle too, is stopped instead."""
+        assert self._idle is not None
+        now = time.monotonic()
+        worker.idle_since = now
+        self._idle.put_nowait(worker)
+        if len(self._all) > self.size and self._idle.qsize() > 1:
+            oldest = min(self._idle._queue, key=lambda w: w.idle_since)  # type: ignore[attr-defined]
+            if now - oldest.idle_since > SPARE_IDLE_SECONDS:
+                self._idle._queue.remove(oldest)  # type: ignore[attr-defined]
+                self._all.discard(oldest)
+                threading.Thread(target=oldest.stop, daemon=True).start()
+
+    async def run(self, job: Job, deadline: float | None = None) -> Outcome:
+        """`deadline` (time.monotonic()) defaults to now + the time limit."""
+        self.start()
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
+        worker = await self._take(deadline)
+        while not worker.process.is_alive():  # died while idle (killed from outside, say)
+            self._failed(worker, "while idle")
+            worker = await self._take(deadline)
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
-        except TimeoutError as error:
-            raise WorkersBusy(f"every query worker stayed busy for {self.timeout:g} s") from error
-        try:
-            outcome = await self._ask(worker, job)
+            outcome = await self._ask(worker, job, deadline)
         except (EOFError, OSError) as error:
-            self._replace(worker)
-            raise WorkerFailed(f"the query worker stopped ({error or type(error).__name__})") from error
-        except (WorkerFailed, QueryTimeout, asyncio.CancelledError):
+            raise self._failed(worker, "during a query") from error
+        except (WorkerFailed, QueryTimeout, MemoryLimit, asyncio.CancelledError):
             # a worker still busy with a query it was sent cannot take another: replace it
             self._replace(worker)
             raise
-        self._idle.put_nowait(worker)
+        self._give_back(worker)
         return outcome
 
-    async def _ask(self, worker: _Worker, job: Job) -> Outcome:
-        if not worker.ready:
-            if not await _readable(worker.conn, WORKER_STARTUP_TIMEOUT) or worker.conn.recv() != "ready":
-                raise WorkerFailed("a query worker did not start")
-            worker.ready = True
+    async def _started(self, worker: _Worker, deadline: float) -> None:
+        if worker.ready:
+            return
+        startup = max(WORKER_STARTUP_TIMEOUT, deadline - time.monotonic())
+        try:
+            if not await _readable(worker.conn, startup) or worker.conn.recv() != "ready":
+                raise self._failed(worker, "while starting")
+        except (EOFError, OSError) as error:
+            raise self._failed(worker, "while starting") from error
+        worker.ready = True
+
+    async def _ask(self, worker: _Worker, job: Job, deadline: float) -> Outcome:
+        """Send the job, then wait for the answer in slices, watching the worker's memory."""
+        await self._started(worker, deadline)
         worker.conn.send(job)
-        if not await _readable(worker.conn, self.timeout):
-            raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s time limit and was stopped")
+        while not await _readable(worker.conn, min(MEMORY_CHECK_SECONDS, deadline - time.monotonic())):
+            if time.monotonic() >= deadline:
+                raise QueryTimeout(
+                    f"the query ran longer than the {self.timeout:g} s time limit and was stopped"
+                )
+            if _resident_bytes(worker.process.pid or 0) > self.memory_bytes:
+                log.warning(
+                    "SPARQL query worker %s passed its memory limit and was stopped", worker.process.pid
+                )
+                raise MemoryLimit(
+                    f"the query needed more than the {self.memory_bytes // MIB} MiB a query worker may use "
+                    "and was stopped: narrow it (a LIMIT does not bound ORDER BY or GROUP BY)"
+                )
         return worker.conn.recv()
