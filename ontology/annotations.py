@@ -184,6 +184,29 @@ class Mechanism(Labelled, Quoted):
     steps: list[Step] = Field(min_length=1)
 
 
+class DivisionOfLabour(Quoted):
+    """One note after an item, （X、Y负责）: who the issuer makes responsible for it."""
+
+    article: int = Field(ge=1)
+    object: Text  # the item's task, as the responsible bodies' provisions name it
+    bodies: list[Slug] = Field(min_length=1)  # in the order the note lists them
+    lead: Slug | None = None  # the 牵头单位; must be the first listed where a lead rule applies
+    others_unnamed: bool = False  # the list ends in 等有关部门和单位
+    by_division_of_duties: bool = False  # 按职责分工负责
+
+
+class LeadRule(Quoted):
+    """列第一位者为牵头单位，下同: from its article on, the first body listed leads."""
+
+
+class Responsibilities(Strict):
+    assigner: Slug  # who divides the labour: the issuer of the document
+    assigner_implied: bool = True  # the notes do not name the issuer
+    action: Slug = "be-responsible-for"
+    lead_rule: LeadRule | None = None
+    notes: list[DivisionOfLabour] = Field(min_length=1)
+
+
 class Reading(Strict):
     document: Slug
     actions: list[Action] = []
@@ -196,6 +219,7 @@ class Reading(Strict):
     relations: list[Relation] = []
     duties: list[Duty] = []
     mechanisms: list[Mechanism] = []
+    responsibilities: Responsibilities | None = None
 
 
 class SourceTitle(Strict):
@@ -209,6 +233,16 @@ class SourceHeader(Strict):
     verified: bool
     note_zh: str
     note_en: str
+    # the header lines as the text gives them; the build checks each one it is given
+    title: str | None = None
+    number: str | None = None  # 文号
+    addressee: str | None = None  # 主送机关
+
+
+class SourceIssuer(Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    body: Slug | None = None  # the body of the reading that is the issuer (eli:passed_by)
 
 
 class SourceMetadata(Strict):
@@ -221,6 +255,7 @@ class SourceMetadata(Strict):
     language: str
     title: SourceTitle
     header: SourceHeader
+    issuer: SourceIssuer | None = None
 
 
 def _entry_name(data: Any, location: tuple[int | str, ...]) -> str:
@@ -346,6 +381,61 @@ def check_references(reading: Reading, path: Path) -> None:
             need(entry, "actor", step.actor, agents, "body or post")
             need(entry, "action", step.action, actions, "action")
             need(entry, "duty", step.duty, duties, "duty")
+    if reading.responsibilities is not None:
+        check_responsibilities(reading.responsibilities, path, bodies, actions)
+
+
+def responsibility_duty_id(note: DivisionOfLabour, position: int) -> str:
+    """The provision of the `position`-th body (from 1) of the note on article n: a{n:02}-r{k}."""
+    return f"a{note.article:02d}-r{position}"
+
+
+def lead_of(responsibilities: Responsibilities, note: DivisionOfLabour) -> str | None:
+    """The lead of a note: as given, else the first body where the lead rule applies."""
+    if note.lead is not None:
+        return note.lead
+    rule = responsibilities.lead_rule
+    return note.bodies[0] if rule is not None and note.article >= rule.article else None
+
+
+def check_responsibilities(
+    responsibilities: Responsibilities, path: Path, bodies: set[str], actions: set[str]
+) -> None:
+    """The division of labour names bodies of the reading, once each, one note per item, and
+    a lead that the lead rule (列第一位者为牵头单位，下同) allows."""
+    section = "responsibilities"
+    if responsibilities.assigner not in bodies:
+        raise AnnotationError(path, section, f"assigner: unknown body {responsibilities.assigner!r}")
+    if responsibilities.action not in actions:
+        raise AnnotationError(
+            path, section, f"action: unknown action {responsibilities.action!r} (add it under actions)"
+        )
+    rule = responsibilities.lead_rule
+    seen: set[int] = set()
+    for i, note in enumerate(responsibilities.notes):
+        entry = f"{section}.notes[{i}] (article {note.article})"
+        if note.article in seen:
+            raise AnnotationError(path, entry, f"article: a second note for article {note.article}")
+        seen.add(note.article)
+        for body in note.bodies:
+            if body not in bodies:
+                raise AnnotationError(path, entry, f"bodies: unknown body {body!r}")
+        repeated = sorted({b for b in note.bodies if note.bodies.count(b) > 1})
+        if repeated:
+            raise AnnotationError(path, entry, f"bodies: listed twice: {repeated}")
+        if note.lead is not None and note.lead not in note.bodies:
+            raise AnnotationError(path, entry, f"lead: {note.lead!r} is not one of the bodies listed")
+        if (
+            rule is not None
+            and note.article >= rule.article
+            and lead_of(responsibilities, note) != note.bodies[0]
+        ):
+            raise AnnotationError(
+                path,
+                entry,
+                f"lead: the lead rule of article {rule.article} ({rule.quote}) makes the first body "
+                f"listed, {note.bodies[0]!r}, the lead, not {note.lead!r}",
+            )
 
 
 def check_guided_by(reading: Reading, path: Path, entry: str, duty: Duty) -> None:

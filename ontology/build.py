@@ -23,11 +23,11 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from .annotations import AnnotationError, load_metadata, load_reading
+from .annotations import AnnotationError, SourceMetadata, load_metadata, load_reading
 from .checks import quote_problems, validate_graph
 from .closure import materialise
 from .compile import DocumentCompiler
-from .document import DocumentError, parse
+from .document import DocumentError, ParsedDocument, parse
 from .errors import BuildError
 from .namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
 from .paths import DEFAULT_BUILD_DIR, PACKAGE_DIR
@@ -115,6 +115,7 @@ def compile_document(doc_id: str, inputs: BuildInputs, ns: Namespaces, out: Buil
         parsed = parse(raw_bytes.decode("utf-8"))
     except (UnicodeDecodeError, DocumentError) as error:
         raise BuildError(f"{source_path}: {error}") from error
+    check_header(meta, parsed, meta_path)
     reading_path = inputs.annotations / f"{doc_id}.yaml"
     if not reading_path.exists():
         raise BuildError(f"{reading_path}: no curated reading for document {doc_id!r}")
@@ -127,6 +128,16 @@ def compile_document(doc_id: str, inputs: BuildInputs, ns: Namespaces, out: Buil
     out.texts[doc_id] = parsed.text
     for path in (meta_path, source_path, reading_path):
         out.inputs[path.name] = sha256_bytes(path.read_bytes())
+
+
+def check_header(meta: SourceMetadata, parsed: ParsedDocument, meta_path: Path) -> None:
+    """The header lines the metadata states (title, 文号, addressee) are the text's own."""
+    for name, kind in (("title", "title"), ("number", "issuing-number"), ("addressee", "addressee")):
+        stated = getattr(meta.header, name)
+        found = parsed.line(kind)
+        if stated is not None and (found is None or found.text != stated):
+            where = f"the text's {kind} line is {found.text!r}" if found else f"the text has no {kind} line"
+            raise AnnotationError(meta_path, f"header.{name}", f"{stated!r} is not the header: {where}")
 
 
 def compile_all(

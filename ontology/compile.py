@@ -6,24 +6,28 @@ text here; a quote that is not there fails the build with the file and entry nam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .annotations import (
     AnnotationError,
     Body,
     Concept,
+    DivisionOfLabour,
     Duty,
     Mechanism,
     Quoted,
     Reading,
     SourceMetadata,
     Text,
+    lead_of,
+    responsibility_duty_id,
 )
-from .document import ParsedDocument
+from .document import ParsedDocument, Part
 from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, Namespaces
 
 CONTEXT_CHARS = 32  # prefix / suffix length of a TextQuoteSelector
@@ -46,6 +50,12 @@ RELATION_LOCAL = {
     "assigns-tasks-to": "assignsTasksTo",
     "consults": "consults",
 }
+
+
+def iso_date(line: str) -> str | None:
+    """'2018年11月16日' → '2018-11-16' (Arabic digits only; None otherwise)."""
+    match = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", line)
+    return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}" if match else None
 
 
 def phrase(action: str, obj: str, space: str) -> str:
@@ -186,6 +196,7 @@ class DocumentCompiler:
         self.relations()
         self.duties()
         self.mechanisms()
+        self.responsibilities()
 
     def document(self) -> None:
         doc, meta = self.doc_iri, self.meta
@@ -200,11 +211,36 @@ class DocumentCompiler:
         self.add(doc, self.dg.headerVerified, Literal(meta.header.verified))
         self.add(doc, SKOS.note, Literal(meta.header.note_zh, lang="zh"))
         self.add(doc, SKOS.note, Literal(meta.header.note_en, lang="en"))
+        header_predicates = {"issuing-number": self.dg.headerNumber, "addressee": self.dg.addressee}
         for line in self.doc.header:
-            predicate = self.dg.headerNumber if line.kind == "issuing-number" else self.dg.headerTitle
-            self.add(doc, predicate, Literal(line.text))
+            self.add(doc, header_predicates.get(line.kind, self.dg.headerTitle), Literal(line.text))
+        self.closing()
         # the title is sourced like everything else: the preamble names the subject
         self.source(doc, Quoted(quote=meta.title.quote, article=meta.title.article), "meta.title")
+
+    def closing(self) -> None:
+        """The closing lines as received; the date also as an xsd:date; the issuer as a body."""
+        doc = self.doc_iri
+        for line in self.doc.closing:
+            if line.kind == "date":
+                self.add(doc, self.dg.dateLine, Literal(line.text))
+                date = iso_date(line.text)
+                if date:
+                    self.add(doc, ELI.date_document, Literal(date, datatype=XSD.date))
+            elif line.kind == "signature":
+                self.add(doc, self.dg.signature, Literal(line.text))
+            else:
+                self.add(doc, self.dg.publicationNote, Literal(line.text))
+        issuer = self.meta.issuer
+        if issuer is not None:
+            if issuer.body is not None:
+                if issuer.body not in {b.id for b in self.reading.bodies}:
+                    raise AnnotationError(
+                        self.file, "meta.issuer", f"body: {issuer.body!r} is not a body of the reading"
+                    )
+                self.add(doc, ELI.passed_by, self.id[f"body/{issuer.body}"])
+            self.add(doc, DCTERMS.creator, Literal(issuer.zh, lang="zh"))
+            self.add(doc, DCTERMS.creator, Literal(issuer.en, lang="en"))
 
     def subdivision(
         self, iri: URIRef, cls: URIRef, parent: URIRef, number: int, start: int, end: int
@@ -242,17 +278,27 @@ class DocumentCompiler:
             self.subdivision(iri, self.dg.Article, parent, article.number, article.start, article.end)
             if article.heading:
                 self.add(iri, self.dg.heading, Literal(article.heading))
-            self.label(iri, f"第{article.number}条 {article.heading}".strip(), f"Article {article.number}")
+            where_zh, where_en = self.part_names(article)
+            self.label(iri, f"{where_zh} {article.heading}".strip(), where_en)
             parts.append((iri, article))
         for iri, part in parts:
             for sentence in part.sentences:
                 s_iri = URIRef(f"{iri}/sentence/{sentence.number}")
                 self.subdivision(s_iri, self.dg.Sentence, iri, sentence.number, sentence.start, sentence.end)
-                where_zh = "序言" if part.number == 0 else f"第{part.number}条"
-                where_en = "Preamble" if part.number == 0 else f"Article {part.number}"
+                where_zh, where_en = self.part_names(part)
                 self.label(
                     s_iri, f"{where_zh}第{sentence.number}句", f"{where_en}, sentence {sentence.number}"
                 )
+
+    def part_names(self, part: Part) -> tuple[str, str]:
+        """How a reader cites a part: 序言, 第5条, （一）, 第16段（无编号）."""
+        if part.number == 0:
+            return "序言", "Preamble"
+        if not part.numbered:
+            return f"第{part.number}段（无编号）", f"Paragraph {part.number} (unnumbered)"
+        if self.doc.article_style == "item":
+            return self.doc.text[part.start : part.body_start].strip(), f"Item {part.number}"
+        return f"第{part.number}条", f"Article {part.number}"
 
     # -- vocabularies of the document -----------------------------------------------------
 
@@ -421,6 +467,56 @@ class DocumentCompiler:
             self.add(constraint, ODRL.leftOperand, self.dg.circumstance)
             self.add(constraint, ODRL.operator, ODRL.eq)
             self.add(constraint, ODRL.rightOperand, condition_iri)
+
+    # -- the division of labour: （X、Y负责。列第一位者为牵头单位，下同） ---------------------
+
+    def responsibilities(self) -> None:
+        section = self.reading.responsibilities
+        if section is None:
+            return
+        for index, note in enumerate(section.notes):
+            self.division_of_labour(note, f"responsibilities.notes[{index}] (article {note.article})")
+
+    def division_of_labour(self, note: DivisionOfLabour, entry: str) -> None:
+        section = self.reading.responsibilities
+        assert section is not None
+        iri = self.id[f"division-of-labour/a{note.article:02d}"]
+        item_zh, item_en = self.part_names(self.doc.part(note.article))
+        names_zh = "、".join(self.agent_labels(b)[0] for b in note.bodies)
+        self.add(iri, RDF.type, self.dg.DivisionOfLabour)
+        self.label(iri, f"{item_zh}的分工：{names_zh}负责", f"{item_en}: division of labour")
+        self.add(iri, self.dg.othersUnnamed, Literal(note.others_unnamed))
+        self.add(iri, self.dg.byDivisionOfDuties, Literal(note.by_division_of_duties))
+        self.add(iri, ODRL.assigner, self.agent(section.assigner))
+        self.text(iri, self.dg.object, note.object)
+        self.source(iri, note, entry)
+        lead = lead_of(section, note)
+        if lead is not None and section.lead_rule is not None and note.article >= section.lead_rule.article:
+            rule = section.lead_rule
+            self.add(iri, self.dg.leadRule, Literal(rule.quote, lang="zh"))
+        action_zh, action_en = self.action_labels(section.action)
+        for position, body in enumerate(note.bodies, start=1):
+            duty = self.id[f"duty/{responsibility_duty_id(note, position)}"]
+            role = "role-lead" if body == lead else "role-co-responsible"
+            self.add(duty, RDF.type, ODRL.Duty)
+            self.add(duty, ODRL.assignee, self.agent(body))
+            self.add(duty, self.dg.actorImplied, Literal(False))
+            self.add(duty, self.dg.modality, self.dg.obligation)
+            self.add(duty, ODRL.action, self.id[f"action/{section.action}"])
+            self.text(duty, self.dg.object, note.object)
+            self.add(duty, ODRL.assigner, self.agent(section.assigner))
+            self.add(duty, self.dg.assignerImplied, Literal(section.assigner_implied))
+            self.add(duty, self.dg.allocatedBy, iri)
+            self.add(duty, self.dg.responsibilityRole, self.dg[role])
+            self.add(duty, self.dg.order, Literal(position))
+            actor_zh, actor_en = self.agent_labels(body)
+            role_zh, role_en = ("牵头", "lead") if body == lead else ("共同负责", "co-responsible")
+            self.label(
+                duty,
+                f"{actor_zh}：{phrase(action_zh, note.object.zh, '')}（{role_zh}）",
+                f"{actor_en}: {phrase(action_en, note.object.en, ' ')} ({role_en})",
+            )
+            self.source(duty, note.model_copy(update={"note_zh": None, "note_en": None}), entry)
 
     # -- mechanisms (articles 10–13) --------------------------------------------------------
 

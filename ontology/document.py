@@ -1,10 +1,14 @@
 """Read a Chinese policy document: clean its text and find its parts with their offsets.
 
-Written for the family of documents the seed belongs to: a header (title, issuing number),
-a preamble, sections headed 一、二、… (or 第一章), articles numbered ``1.`` / ``1．`` or
-``第一条`` (or ``（一）`` when a document has no other article numbers), and unnumbered
-paragraphs. Every offset is a 0-based, end-exclusive index in Unicode code points into the
-*cleaned* text; the raw text is kept exactly as received elsewhere.
+Written for the family of documents the seed belongs to: a header (title, issuing number,
+and, right after the issuing number, the addressee line 主送机关 ending in a colon), a
+preamble, sections headed 一、二、… (or 第一章), articles numbered ``1.`` / ``1．`` or
+``第一条`` (or ``（一）`` when a document has no other article numbers), unnumbered
+paragraphs, and a closing at the end (the issuer's signature, the date, and a note such as
+（此件公开发布）). An item that ends with its division-of-labour note (…负责）) is closed by
+it: a following unnumbered paragraph is a part of its own. Every offset is a 0-based,
+end-exclusive index in Unicode code points into the *cleaned* text; the raw text is kept
+exactly as received elsewhere.
 """
 
 from __future__ import annotations
@@ -28,6 +32,16 @@ ARTICLE_RES = {
     "item": re.compile(rf"^[（(]({CHINESE_NUMERAL})[）)]\s*"),
 }
 ISSUING_NUMBER_RE = re.compile(r"[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号")
+# the closing of an official document: signature line(s), the date, a publication note
+CHINESE_DATE_DIGIT = "〇零一二三四五六七八九十"
+DATE_LINE_RE = re.compile(
+    rf"^(?:\d{{4}}|[{CHINESE_DATE_DIGIT}]{{4}})年[\d{CHINESE_DATE_DIGIT}]{{1,3}}月[\d{CHINESE_DATE_DIGIT}]{{1,3}}日$"
+)
+PUBLICATION_NOTE_RE = re.compile(r"^[（(]此件[^（()）]*[）)]$")
+SIGNATURE_MAX_CHARS = 40
+SIGNATURE_MAX_LINES = 2
+# a division-of-labour note closing an item: （人力资源社会保障部、财政部负责）
+RESPONSIBILITY_NOTE_RE = re.compile(r"[（(][^（()）]*负责[^（()）]*[）)]$")
 SENTENCE_RE = re.compile(rf"[^{SENTENCE_END}]*(?:[{SENTENCE_END}][{CLOSERS}]*|$)")
 HEADING_MAX_CHARS = 40
 
@@ -77,7 +91,9 @@ class Part:
 
 @dataclass(frozen=True)
 class HeaderLine:
-    kind: str  # "title" | "issuing-number" | "other"
+    # header: "title" | "issuing-number" | "addressee" | "other";
+    # closing: "signature" | "date" | "publication-note"
+    kind: str
     text: str
     start: int
     end: int
@@ -92,6 +108,12 @@ class ParsedDocument:
     preamble: Part | None
     sections: list[Part]
     articles: list[Part]
+    closing: list[HeaderLine] = field(default_factory=list)
+    article_style: str | None = None  # "tiao" | "arabic" | "item" | None (nothing numbered)
+
+    def line(self, kind: str) -> HeaderLine | None:
+        """The header or closing line of this kind (the first, if several)."""
+        return next((line for line in (*self.header, *self.closing) if line.kind == kind), None)
 
     def part(self, article: int) -> Part:
         """Article `article`, or the preamble for 0."""
@@ -143,16 +165,19 @@ def clean(raw: str) -> tuple[str, list[int]]:
     """
     text = unicodedata.normalize("NFC", raw.lstrip("\ufeff")).replace("\r\n", "\n").replace("\r", "\n")
     spans = _paragraphs(text)
+    closing_from = _closing_start(text, spans)
     pieces: list[str] = []
     joins: list[int] = []
     cursor = 0
     in_body = False
-    for (start, end), following in zip(spans, [*spans[1:], None], strict=True):
+    for index, ((start, end), following) in enumerate(zip(spans, [*spans[1:], None], strict=True)):
         line = text[start:end]
         in_body = in_body or _is_structural(line) or _ends_paragraph(line)
         pieces.append(text[cursor:end])
         cursor = end
         if following is None or not in_body or _ends_paragraph(line) or SECTION_RE.match(line):
+            continue
+        if index + 1 >= closing_from:  # the closing lines stand apart, never joined
             continue
         if _is_structural(text[following[0] : following[1]]):
             continue
@@ -184,11 +209,48 @@ def _article_style(lines: list[str]) -> str | None:
     return None
 
 
+def _is_addressee(line: str) -> bool:
+    """主送机关: one line of addressees ending in a colon, with no sentence in it."""
+    return line[-1] in "：:" and not any(char in SENTENCE_END for char in line) and not _is_structural(line)
+
+
+def _closing_start(text: str, spans: list[tuple[int, int]]) -> int:
+    """Index of the first closing line (signature, date, publication note) at the end of the
+    text, or len(spans) when the text does not end with a dated closing."""
+    index = len(spans)
+    if index and PUBLICATION_NOTE_RE.match(text[slice(*spans[index - 1])]):
+        index -= 1
+    if not index or not DATE_LINE_RE.match(text[slice(*spans[index - 1])]):
+        return len(spans)
+    index -= 1
+    for _ in range(SIGNATURE_MAX_LINES):
+        if index <= 1:
+            break
+        line = text[slice(*spans[index - 1])]
+        if len(line) > SIGNATURE_MAX_CHARS or _is_structural(line) or any(c in PARAGRAPH_END for c in line):
+            break
+        index -= 1
+    return index
+
+
+def _closing(text: str, spans: list[tuple[int, int]]) -> list[HeaderLine]:
+    lines = []
+    for start, end in spans:
+        line = text[start:end]
+        kind = "date" if DATE_LINE_RE.match(line) else "signature"
+        kind = "publication-note" if PUBLICATION_NOTE_RE.match(line) else kind
+        lines.append(HeaderLine(kind, line, start, end))
+    return lines
+
+
 def _header(text: str, spans: list[tuple[int, int]]) -> tuple[list[HeaderLine], int]:
     """Header lines before the body; returns them and the index of the first body line."""
     header = []
     for index, (start, end) in enumerate(spans):
         line = text[start:end]
+        if header and header[-1].kind == "issuing-number" and _is_addressee(line) and index + 1 < len(spans):
+            header.append(HeaderLine("addressee", line, start, end))
+            return header, index + 1
         if _is_structural(line) or _ends_paragraph(line):
             return header, index
         kind = "title" if not header else "other"
@@ -204,8 +266,10 @@ def parse(raw: str) -> ParsedDocument:
         raise DocumentError("the document is empty")
     text, joins = clean(raw)
     spans = _paragraphs(text)
-    header, first_body = _header(text, spans)
-    body = spans[first_body:]
+    closing_from = _closing_start(text, spans)
+    closing = _closing(text, spans[closing_from:])
+    header, first_body = _header(text, spans[:closing_from])
+    body = spans[first_body:closing_from]
     style = _article_style([text[s:e] for s, e in body])
 
     preamble: Part | None = None
@@ -233,8 +297,12 @@ def parse(raw: str) -> ParsedDocument:
             current = Part("article", number, start, end, start + article_match.end())
             current.section = sections[-1].number if sections else None
             articles.append(current)
+            if style == "item" and RESPONSIBILITY_NOTE_RE.search(line):
+                current = None  # the division-of-labour note closes the item
         elif current is not None and style is not None:
             close(current, end)  # a further paragraph of the same numbered article
+            if style == "item" and RESPONSIBILITY_NOTE_RE.search(line):
+                current = None
         elif not sections and not articles:
             preamble = preamble or Part("preamble", 0, start, end, start)
             close(preamble, end)
@@ -253,7 +321,7 @@ def parse(raw: str) -> ParsedDocument:
         first = article.sentences[0] if article.sentences else None
         if first and len(article.sentences) > 1 and first.end - first.start <= HEADING_MAX_CHARS:
             article.heading = text[first.start : first.end].rstrip(SENTENCE_END)
-    return ParsedDocument(raw, text, joins, header, preamble, sections, articles)
+    return ParsedDocument(raw, text, joins, header, preamble, sections, articles, closing, style)
 
 
 def _check_numbering(articles: list[Part]) -> None:
