@@ -13,9 +13,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from dutygraph.graph.knowledge import Knowledge
-from dutygraph.ontology.namespaces import OA, ODRL
+from dutygraph.ontology.namespaces import OA, ODRL, VOID
 
-VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 LABELS = (SKOS.prefLabel, RDFS.label)
 

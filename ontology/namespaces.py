@@ -9,17 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, ODRL2, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VANN, VOID, XSD
 
 DEFAULT_ONTOLOGY_NAMESPACE = "https://dutygraph.example/ontology#"
 DEFAULT_DATA_NAMESPACE = "https://dutygraph.example/id/"
 
-ORG = Namespace("http://www.w3.org/ns/org#")
-ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+# rdflib's DefinedNamespaces where it ships one: a mistyped term is an error, not a new IRI
+ODRL = ODRL2
+# not shipped by rdflib: open namespaces (ELI, Web Annotation)
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-VANN = Namespace("http://purl.org/vocab/vann/")
 
 STANDARD_PREFIXES = {
     "org": ORG,
@@ -48,6 +47,8 @@ __all__ = [
     "RDFS",
     "SH",
     "SKOS",
+    "VANN",
+    "VOID",
     "XSD",
     "Namespaces",
 ]
