@@ -11,12 +11,14 @@ them beside the editor.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+
+from dutygraph.ontology.namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
 
 PREFIXES = {
-    "dg": "https://dutygraph.example/ontology#",
-    "body": "https://dutygraph.example/id/body/",
-    "function": "https://dutygraph.example/id/function/",
+    "dg": DEFAULT_ONTOLOGY_NAMESPACE,
+    "body": DEFAULT_DATA_NAMESPACE + "body/",
+    "function": DEFAULT_DATA_NAMESPACE + "function/",
     "org": "http://www.w3.org/ns/org#",
     "odrl": "http://www.w3.org/ns/odrl/2/",
     "eli": "http://data.europa.eu/eli/ontology#",
@@ -402,6 +404,16 @@ ORDER BY ?start ?relation"""
 )
 
 
-def example_dicts() -> list[dict[str, str]]:
+def in_namespaces(example: SparqlExample, ns: Namespaces) -> SparqlExample:
+    """The example with its PREFIX lines in the served graph's namespaces (`build
+    --ontology-namespace / --data-namespace`), as the build moves the ontology's Turtle."""
+    query = example.query.replace(DEFAULT_ONTOLOGY_NAMESPACE, ns.ontology).replace(
+        DEFAULT_DATA_NAMESPACE, ns.data
+    )
+    return replace(example, query=query)
+
+
+def example_dicts(ns: Namespaces | None = None) -> list[dict[str, str]]:
     """The gallery as plain dicts, in order (what the query page embeds as JSON)."""
-    return [e.as_dict() for e in EXAMPLES]
+    ns = ns or Namespaces()
+    return [in_namespaces(e, ns).as_dict() for e in EXAMPLES]

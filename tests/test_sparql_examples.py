@@ -208,3 +208,18 @@ def test_relations_between_bodies_quote_the_text(knowledge: Knowledge, text: str
     assert len(answer) == len(knowledge.relations)
     for row in answer:
         assert text[int(row["start"]) : int(row["end"])] == row["quote"]
+
+
+def test_the_examples_follow_the_served_namespaces(knowledge: Knowledge, tmp_path_factory) -> None:
+    """Built with other namespaces, the gallery declares those and answers the same rows."""
+    from dutygraph.ontology.build import build
+    from dutygraph.ontology.namespaces import Namespaces
+
+    ns = Namespaces("http://example.org/onto#", "http://example.org/data/")
+    folder = tmp_path_factory.mktemp("other-namespaces") / "graph"
+    build(folder, ns=ns)
+    other = load_knowledge(folder)
+    for example, served in zip(EXAMPLES, example_dicts(ns), strict=True):
+        assert "dutygraph.example" not in served["query"]
+        solutions = other.store.store.query(served["query"], use_default_graph_as_union=True)
+        assert len(list(solutions)) == len(rows(knowledge, example.id)), example.id

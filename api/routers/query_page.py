@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from dutygraph.ontology.namespaces import Namespaces
 from dutygraph.visualizations.html import SERVED_PAGE_POLICY, STATIC_DIR, TEMPLATES_DIR, script_json
 
 from ..sparql_examples import example_dicts
@@ -29,12 +30,20 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)
 
 
-def render_query_page() -> str:
+def render_query_page(ns: Namespaces) -> bytes:
     template = Template(TEMPLATE.read_text(encoding="utf-8"))
-    return template.substitute(examples_json=script_json(example_dicts()))
+    return template.substitute(examples_json=script_json(example_dicts(ns))).encode("utf-8")
 
 
-QUERY_PAGE = render_query_page().encode("utf-8")
+def _page(ns: Namespaces) -> bytes:
+    """The page for the served graph's namespaces, rendered once per namespace pair."""
+    key = (ns.ontology, ns.data)
+    if key not in _rendered:
+        _rendered[key] = render_query_page(ns)
+    return _rendered[key]
+
+
+_rendered: dict[tuple[str, str], bytes] = {}
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -44,8 +53,8 @@ PAGE_HEADERS = {
 
 
 @router.get("/query", response_class=HTMLResponse, include_in_schema=False)
-async def query_page() -> Response:
-    return HTMLResponse(QUERY_PAGE, headers=PAGE_HEADERS)
+async def query_page(request: Request) -> Response:
+    return HTMLResponse(_page(request.app.state.knowledge.loaded.ns), headers=PAGE_HEADERS)
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
