@@ -35,6 +35,8 @@ import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from dutygraph.errors import DutygraphError
+
 logger = logging.getLogger("uvicorn.error")
 
 DEFAULT_REQUEST_TIMEOUT = 5.0
@@ -247,7 +249,7 @@ def protocol_class(limits: Limits) -> type[GuardedHttpToolsProtocol]:
 # binding and serving
 
 
-class ListenError(Exception):
+class ListenError(DutygraphError):
     """The address cannot be listened on (in use, not this machine's, no permission)."""
 
 

@@ -16,6 +16,8 @@ from itertools import islice, pairwise
 
 import networkx as nx
 
+from dutygraph.errors import DutygraphError
+
 from .knowledge import Agent, Knowledge
 from .records import DutyRecord
 
@@ -23,7 +25,7 @@ LEVELS = ("central", "provincial", "prefectural", "county")
 MODALITIES = ("obligation", "permission", "encouragement")
 
 
-class UnknownId(KeyError):
+class UnknownId(DutygraphError, KeyError):
     """An id that is not in the graph, with the closest ones that are."""
 
     def __init__(self, what: str, value: str, suggestions: list[str]) -> None:

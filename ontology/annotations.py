@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dutygraph.errors import DutygraphError
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Level = Literal["central", "provincial", "prefectural", "county"]
 LEVEL_RANKS: dict[str, int] = {"county": 1, "prefectural": 2, "provincial": 3, "central": 4}
@@ -51,7 +53,7 @@ Operator = Literal["eq", "neq", "gteq", "lteq", "isAnyOf"]
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class AnnotationError(ValueError):
+class AnnotationError(DutygraphError, ValueError):
     """A curated reading is malformed or refers to something that does not exist."""
 
     def __init__(self, file: Path | str, entry: str, problem: str) -> None:

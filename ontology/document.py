@@ -17,6 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from dutygraph.errors import DutygraphError
+
 CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CHINESE_NUMERAL = "[零一二三四五六七八九十百]+"
 
@@ -46,7 +48,7 @@ SENTENCE_RE = re.compile(rf"[^{SENTENCE_END}]*(?:[{SENTENCE_END}][{CLOSERS}]*|$)
 HEADING_MAX_CHARS = 40
 
 
-class DocumentError(ValueError):
+class DocumentError(DutygraphError, ValueError):
     """The text cannot be read as a document of this family."""
 
 

@@ -1,5 +1,7 @@
 """The build's own error type, importable without loading the build (and pySHACL)."""
 
+from dutygraph.errors import DutygraphError
 
-class BuildError(Exception):
+
+class BuildError(DutygraphError):
     """The build cannot go on; the message says which input and what is wrong."""

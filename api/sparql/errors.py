@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dutygraph.errors import DutygraphError
 
-class ProtocolError(Exception):
+
+class ProtocolError(DutygraphError):
     """A request the endpoint refuses: an HTTP status, a short code and a message for people."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):

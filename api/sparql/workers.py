@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from dutygraph.errors import DutygraphError
+
 from .check import check_query, syntax_refusal
 from .errors import ProtocolError
 
@@ -82,19 +84,23 @@ class Outcome:
         return self.form == "graph"
 
 
-class QueryTimeout(Exception):
+class WorkerPoolError(DutygraphError):
+    """A query the pool could not answer; each subclass says why."""
+
+
+class QueryTimeout(WorkerPoolError):
     pass
 
 
-class WorkersBusy(Exception):
+class WorkersBusy(WorkerPoolError):
     pass
 
 
-class WorkerFailed(Exception):
+class WorkerFailed(WorkerPoolError):
     pass
 
 
-class MemoryLimit(Exception):
+class MemoryLimit(WorkerPoolError):
     pass
 
 
