@@ -13,6 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from dutygraph.graph.knowledge import Knowledge
+from dutygraph.graph.store import plain
 from dutygraph.ontology.namespaces import OA, ODRL, VOID
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -120,7 +121,7 @@ def void_graph(k: Knowledge) -> Graph:
     for example in examples:
         graph.add((dataset, VOID.exampleResource, URIRef(ns.data + example)))
 
-    per_graph = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    per_graph = plain(store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
     for row in sorted(per_graph, key=lambda r: r["g"]):
         name = URIRef(row["g"])
         is_ontology = str(name) == ns.ontology_iri
@@ -134,13 +135,13 @@ def void_graph(k: Knowledge) -> Graph:
         for title in titles:
             graph.add((subset, DCTERMS.title, title))
 
-    classes = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+    classes = plain(store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"))
     for i, row in enumerate(sorted(classes, key=lambda r: r["c"]), start=1):
         partition = URIRef(f"{base}#class-{i}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(row["c"])))
         graph.add((partition, VOID.entities, _count(row["n"])))
-    properties = store.select("SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
+    properties = plain(store.select("SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"))
     for i, row in enumerate(sorted(properties, key=lambda r: r["p"]), start=1):
         partition = URIRef(f"{base}#property-{i}")
         graph.add((dataset, VOID.propertyPartition, partition))
