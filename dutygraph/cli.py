@@ -28,16 +28,6 @@ class CommandError(DutygraphError):
     """A failure the user can act on; printed as one clear line."""
 
 
-def _progress(quiet: bool) -> Callable[[str], None]:
-    started = time.perf_counter()
-
-    def report(message: str) -> None:
-        if not quiet:
-            print(f"[{time.perf_counter() - started:5.1f}s] {message}", file=sys.stderr)
-
-    return report
-
-
 def _load(folder: Path):  # -> LoadedGraph; imported lazily to keep `--help` fast
     from dutygraph.graph.loaded import load
 
@@ -48,6 +38,7 @@ def _load(folder: Path):  # -> LoadedGraph; imported lazily to keep `--help` fas
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from dutygraph.build_progress import BuildProgress
     from dutygraph.graph.loaded import load
     from dutygraph.graph.summary import format_summary, summary
     from dutygraph.ontology.build import BuildInputs, build
@@ -60,7 +51,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         ns = Namespaces(args.ontology_namespace, args.data_namespace)
     except ValueError as error:
         raise CommandError(str(error)) from error
-    build(args.output, inputs, ns, _progress(args.quiet))
+    progress = BuildProgress(sys.stderr, quiet=args.quiet)
+    try:  # a failed build raises BuildFailed, naming every document that failed and why
+        build(args.output, inputs, ns, progress, jobs=args.jobs)
+    finally:
+        progress.close()
     print(f"built {args.output}")
     print(format_summary(summary(load(args.output))))
     return 0
@@ -267,6 +262,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", type=Path, help="folder of curated readings ({doc}.yaml)")
     p.add_argument("--ontology-namespace", default=DEFAULT_ONTOLOGY_NAMESPACE, help="default: %(default)s")
     p.add_argument("--data-namespace", default=DEFAULT_DATA_NAMESPACE, help="default: %(default)s")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=serve_options.positive_int,
+        default=None,
+        metavar="N",
+        help="documents built at once, each in its own process (default: one per core)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.set_defaults(run=cmd_build)
 
@@ -315,15 +318,18 @@ def parser() -> argparse.ArgumentParser:
         "(DUTYGRAPH_STORE_AUTH=digest for Virtuoso), never from the command line.",
     )
     _data_option(p)
-    p.add_argument("--to", type=_server_url, help="an Oxigraph server's base URL (its /query and /store)")
-    p.add_argument("--store-query", type=_server_url, metavar="URL", help="another server's SPARQL endpoint")
-    p.add_argument("--store-gsp", type=_server_url, metavar="URL", help="its Graph Store Protocol endpoint")
+    url = serve_options.http_url
+    p.add_argument("--to", type=url, metavar="URL", help="an Oxigraph server's base URL (/query, /store)")
+    p.add_argument("--store-query", type=url, metavar="URL", help="another server's SPARQL query endpoint")
+    p.add_argument("--store-gsp", type=url, metavar="URL", help="its Graph Store Protocol endpoint")
     p.add_argument(
         "--timeout",
-        type=serve_options.positive_seconds if hasattr(serve_options, "positive_seconds") else float,
+        type=serve_options.positive_seconds,
         default=300.0,
+        metavar="SECONDS",
         help="seconds for each graph written (default: %(default)s)",
     )
+    serve_options.one_line_errors(p)
     p.set_defaults(run=cmd_push, usage_error=p.error)
     return root
 

@@ -24,12 +24,30 @@ def canonical_ntriples(graph: Graph) -> bytes:
     return "".join(f"{line}\n" for line in sorted_ntriples(graph)).encode("utf-8")
 
 
+def nquad_lines(name: URIRef | str, graph: Graph) -> list[str]:
+    """One named graph as sorted N-Quads lines (each ending in a newline)."""
+    return [f"{line.removesuffix(' .').rstrip()} <{name}> .\n" for line in sorted_ntriples(graph)]
+
+
+def join_nquads(parts: Iterable[list[str]]) -> bytes:
+    """Named graphs' lines (from `nquad_lines`) as one sorted N-Quads file."""
+    return "".join(sorted(line for lines in parts for line in lines)).encode("utf-8")
+
+
 def canonical_nquads(graphs: Iterable[tuple[URIRef, Graph]]) -> bytes:
-    lines = []
-    for name, graph in graphs:
-        for line in sorted_ntriples(graph):
-            lines.append(f"{line.removesuffix(' .').rstrip()} <{name}> .\n")
-    return "".join(sorted(lines)).encode("utf-8")
+    return join_nquads(nquad_lines(name, graph) for name, graph in graphs)
+
+
+def split_nquads(data: bytes) -> dict[str, list[str]]:
+    """A file `join_nquads` wrote, back into its named graphs' lines, by graph IRI.
+
+    Every line ends in ` <graph> .`: its last ` <` starts the graph name (a literal may
+    hold ` <`, but never after the graph name)."""
+    graphs: dict[str, list[str]] = {}
+    for line in data.decode("utf-8").splitlines(keepends=True):
+        start = line.rindex(" <")
+        graphs.setdefault(line[start + 2 : line.rindex("> .")], []).append(line)
+    return graphs
 
 
 def bind_prefixes(graph: Graph, ns: Namespaces) -> Graph:
