@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,19 @@ import pytest
 from dutygraph.graph.loaded import LoadedGraph, load
 from dutygraph.ontology.build import PACKAGE_DIR, BuildInputs, build
 
+from .servers import running_server
+
 SOURCE = PACKAGE_DIR / "sources" / "party-talent-work-opinion.txt"
 READING = PACKAGE_DIR / "annotations" / "party-talent-work-opinion.yaml"
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[str]:
+    """One `dutygraph serve` with the default options, shared by every test module that only
+    asks it questions (a server of their own only for tests that need other options, or
+    that read its log or kill its workers)."""
+    with running_server() as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

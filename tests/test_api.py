@@ -16,17 +16,14 @@ import pytest
 
 from dutygraph.api.examples import EXAMPLES, SAMPLE_REQUESTS, trim
 
-from .servers import running_server
-
 DOC = "party-talent-work-opinion"
 JSON = "application/json"
 SIX_TASKS = ["战略思想研究", "总体规划制定", "重要政策统筹", "创新工程策划", "重点人才培养", "重大典型宣传"]
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    with running_server() as base:
-        yield base
+def server(served: str) -> str:
+    return served
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ server in a fixture, `schemathesis.pytest.from_fixture`, fails with this pytest:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 import schemathesis
@@ -22,8 +20,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from dutygraph.api.app import create_app
-
-from .servers import running_server
 
 SETTINGS = {
     "seed": 20260101,
@@ -43,9 +39,8 @@ schema = schemathesis.openapi.from_dict(OPENAPI, config=schemathesis.Config.from
 
 
 @pytest.fixture(scope="module")
-def schema_server() -> Iterator[str]:
-    with running_server() as base:
-        yield base
+def schema_server(served: str) -> str:
+    return served
 
 
 def test_the_server_serves_this_schema(schema_server: str) -> None:

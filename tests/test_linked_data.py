@@ -24,8 +24,6 @@ from dutygraph.api.routers import linked_data
 from dutygraph.graph.knowledge import load_knowledge
 from dutygraph.ontology.namespaces import OA, ODRL
 
-from .servers import running_server
-
 DOC = "party-talent-work-opinion"
 ID = Namespace("https://dutygraph.example/id/")
 DG = Namespace("https://dutygraph.example/ontology#")
@@ -47,8 +45,8 @@ def varies_by_accept(response: httpx.Response) -> bool:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with running_server() as base, httpx.Client(base_url=base, timeout=30) as session:
+def client(served: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=served, timeout=30) as session:
         yield session
 
 

@@ -22,7 +22,6 @@ from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.visualizations.html import STATIC_DIR, TEMPLATES_DIR, Target, script_json, sha256_source
 from dutygraph.visualizations.pages import all_pages
 
-from .servers import running_server
 from .test_query_page import Assets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +34,8 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with running_server() as base, httpx.Client(base_url=base, timeout=60) as session:
+def client(served: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=served, timeout=60) as session:
         yield session
 
 

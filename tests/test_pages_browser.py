@@ -5,7 +5,6 @@ Screenshots of each page go to $DUTYGRAPH_ARTEFACTS (default tests/artefacts/)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.visualizations.export import export_pages
 
 from .browser import browser, needs_chromium, visit
-from .servers import running_server
 
 pytestmark = needs_chromium
 __all__ = ["browser"]  # the fixture, imported for the tests of this module
@@ -27,9 +25,8 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with running_server() as base:
-        yield base
+def server(served: str) -> str:
+    return served
 
 
 @pytest.fixture(scope="module")

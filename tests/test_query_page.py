@@ -22,8 +22,6 @@ import pytest
 from dutygraph.api.routers.query_page import STATIC_DIR, TEMPLATE, script_json
 from dutygraph.api.sparql_examples import EXAMPLES
 
-from .servers import running_server
-
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXAMPLES_BLOCK = re.compile(r'<script type="application/json" id="examples">(.*?)</script>', re.DOTALL)
@@ -55,9 +53,8 @@ class Assets(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with running_server() as base:
-        yield base
+def server(served: str) -> str:
+    return served
 
 
 @pytest.fixture(scope="module")
@@ -176,8 +173,9 @@ def test_vendored_yasgui_is_recorded_and_packaged() -> None:
 
 # CI installs Chromium (scripts/test), so there a missing browser fails instead of skipping
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="needs Chromium")
-def test_headless_chromium_renders_the_gallery_with_outside_hosts_blocked() -> None:
-    with tempfile.TemporaryDirectory() as profile, running_server() as base:
+def test_headless_chromium_renders_the_gallery_with_outside_hosts_blocked(served: str) -> None:
+    base = served
+    with tempfile.TemporaryDirectory() as profile:
         command = [
             CHROMIUM,
             "--headless",

@@ -249,9 +249,8 @@ def test_a_graph_parameter_that_is_no_iri_is_400(local_store: pyoxigraph.Store) 
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as base:
-        yield f"{base}/sparql"
+def endpoint(served: str) -> str:
+    return f"{served}/sparql"
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,6 @@ from rdflib.compare import isomorphic
 
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
-from .servers import running_server
-
 W3C_DATA = "http://kasei.us/2009/09/sparql/data/"
 DATA0, DATA1, DATA2, DATA3 = (f"{W3C_DATA}data{n}.rdf" for n in range(4))
 
@@ -75,9 +73,8 @@ Params = Sequence[tuple[str, str]]
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as base:
-        yield f"{base}/sparql"
+def endpoint(served: str) -> str:
+    return f"{served}/sparql"
 
 
 @pytest.fixture(scope="module")
