@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,8 +13,6 @@ from dutygraph.graph.knowledge import Knowledge
 
 from .cache import ResponseCache
 
-Modality = Literal["obligation", "permission", "encouragement"]
-Level = Literal["central", "provincial", "prefectural", "county"]
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
 T = TypeVar("T", str, int)

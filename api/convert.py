@@ -6,6 +6,7 @@ from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.graph.knowledge import Quote as QuoteRecord
 from dutygraph.graph.records import DutyRecord
+from dutygraph.ontology.values import MODALITIES
 
 from . import models
 
@@ -65,7 +66,7 @@ def body(k: Knowledge, agent_id: str) -> models.Body:
     agent = k.agents[agent_id]
     children = [a for a in k.agents.values() if a.parent == agent_id]
     held = queries.duties_of(k, agent_id, include_parts=False)
-    by_modality = {m: sum(h.duty.modality == m for h in held) for m in queries.MODALITIES}
+    by_modality = {m: sum(h.duty.modality == m for h in held) for m in MODALITIES}
     relations = []
     for rel in k.relations:
         if agent_id not in (rel.subject, rel.object):

@@ -6,6 +6,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from dutygraph.ontology.values import Modality
+
 Item = TypeVar("Item")
 
 
@@ -41,7 +43,7 @@ class Duty(BaseModel):
     id: str
     actor: ActorRef
     actor_implied: bool = Field(description="true when the text names no subject and the reading supplies it")
-    modality: Literal["obligation", "permission", "encouragement"]
+    modality: Modality
     action_zh: str
     action_en: str
     object_zh: str

@@ -21,9 +21,6 @@ from dutygraph.errors import DutygraphError
 from .knowledge import Agent, Knowledge
 from .records import DutyRecord
 
-LEVELS = ("central", "provincial", "prefectural", "county")
-MODALITIES = ("obligation", "permission", "encouragement")
-
 
 class UnknownId(DutygraphError, KeyError):
     """An id that is not in the graph, with the closest ones that are."""

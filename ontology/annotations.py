@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dutygraph.errors import DutygraphError
 
+from .values import LEVEL_RANKS, Level, Modality
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-Level = Literal["central", "provincial", "prefectural", "county"]
-LEVEL_RANKS: dict[str, int] = {"county": 1, "prefectural": 2, "provincial": 3, "central": 4}
-Modality = Literal["obligation", "permission", "encouragement"]
 BodyClass = Literal["FormalOrganization", "OrganizationalUnit", "SocialGroup"]
 BodyKind = Literal[
     "party-organization",

@@ -9,9 +9,9 @@ from rdflib import URIRef
 
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.graph.network import edge_predicates
-from dutygraph.graph.queries import LEVELS, MODALITIES
 from dutygraph.graph.records import label
 from dutygraph.ontology.namespaces import ORG
+from dutygraph.ontology.values import LEVELS, MODALITIES
 
 Bilingual = dict[str, str]  # {"zh": …, "en": …}
 

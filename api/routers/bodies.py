@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from dutygraph.graph import queries
+from dutygraph.ontology.values import Level, Modality
 
 from .. import convert, models
-from ..context import Ctx, Level, Limit, Modality, Offset, one_of, page
+from ..context import Ctx, Limit, Offset, one_of, page
 from ..examples import example
 
 router = APIRouter(prefix="/api/bodies", tags=["bodies"])

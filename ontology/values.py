@@ -1,0 +1,18 @@
+"""The closed value sets every room shares: modalities and administrative levels.
+
+Defined once here (the ids of the SKOS concepts in dutygraph.ttl) and imported by the
+reading's models, the graph queries, the REST parameters and models, and the pages; the
+tuples are read off the Literal types so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Modality = Literal["obligation", "permission", "encouragement"]
+MODALITIES: tuple[str, ...] = get_args(Modality)
+
+# highest rank first, as the scheme ranks them (dg:rank: central 4 … county 1)
+Level = Literal["central", "provincial", "prefectural", "county"]
+LEVELS: tuple[str, ...] = get_args(Level)
+LEVEL_RANKS: dict[str, int] = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
