@@ -107,6 +107,12 @@ class SizedLRU(Generic[K, V]):
         return {"entries": len(self._entries), "bytes": self.size, "budget_bytes": self.max_bytes}
 
 
+def entity_tag(version: str, body: bytes) -> str:
+    """The one ETag scheme of every answer: the build version and a hash of the bytes, so a
+    tag never matches across builds even where an answer's bytes stayed the same."""
+    return f'"{version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+
+
 def none_match(header: bytes, etag: bytes) -> bool:
     """RFC 9110 If-None-Match: `*`, or a list of tags compared weakly (W/ ignored)."""
     if header.strip() == b"*":
@@ -149,7 +155,7 @@ class ResponseCache:
     def _make(
         self, body: bytes, media_type: str = JSON, extra_headers: dict[str, str] | None = None
     ) -> _Entry:
-        etag = f'"{self.version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        etag = entity_tag(self.version, body)
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, **(extra_headers or {})}
         ok = Response(content=body, media_type=media_type, headers=headers)
         not_modified = Response(status_code=304, headers=headers)

@@ -24,8 +24,12 @@ class Context:
     cache: ResponseCache
     request: Request
 
-    def respond(self, key: tuple, produce):
-        return self.cache.respond(self.request, key, produce)
+    def respond(self, produce):
+        """produce()'s JSON, computed once per request target: the key is the path and the
+        query string as sent, so that no parameter a route reads can be left out of it (the
+        data does not change while serving; only the build version is in the ETag)."""
+        scope = self.request.scope
+        return self.cache.respond(self.request, (scope["path"], scope.get("query_string", b"")), produce)
 
 
 # `async def`: FastAPI runs a plain `def` dependency in its thread pool, and that hop cost

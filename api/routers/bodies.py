@@ -52,13 +52,13 @@ async def list_bodies(
             found.append(convert.actor_ref(k, agent.id))
         return page(found, limit, offset)
 
-    return ctx.respond(("bodies", kind, level, q, limit, offset), produce)
+    return ctx.respond(produce)
 
 
 @router.get("/{agent_id}", response_model=models.Body, responses=example("body"))
 async def get_body(ctx: Ctx, agent_id: AgentId):
     queries.agent(ctx.knowledge, agent_id)  # 404 before anything is cached
-    return ctx.respond(("body", agent_id), lambda: convert.body(ctx.knowledge, agent_id))
+    return ctx.respond(lambda: convert.body(ctx.knowledge, agent_id))
 
 
 @router.get("/{agent_id}/duties", response_model=models.Page[models.Duty], responses=example("body_duties"))
@@ -81,6 +81,4 @@ async def body_duties(
         held = queries.duties_of(k, agent_id, modality, article, level, include_parts)
         return page([convert.duty(k, h.duty, h.via) for h in held], limit, offset)
 
-    return ctx.respond(
-        ("body_duties", agent_id, modality, article, level, include_parts, limit, offset), produce
-    )
+    return ctx.respond(produce)

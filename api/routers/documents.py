@@ -55,7 +55,6 @@ def _document_model(k: Knowledge, doc_id: str) -> models.Document:
 async def list_documents(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
     k = ctx.knowledge
     return ctx.respond(
-        ("documents", limit, offset),
         lambda: page([_document_model(k, d) for d in k.documents], limit, offset),
     )
 
@@ -63,14 +62,14 @@ async def list_documents(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
 @router.get("/{doc_id}", response_model=models.Document, responses=example("document"))
 async def get_document(ctx: Ctx, doc_id: DocId):
     _document(ctx.knowledge, doc_id)
-    return ctx.respond(("document", doc_id), lambda: _document_model(ctx.knowledge, doc_id))
+    return ctx.respond(lambda: _document_model(ctx.knowledge, doc_id))
 
 
 @router.get("/{doc_id}/text", response_model=models.DocumentText, responses=example("text"))
 async def document_text(ctx: Ctx, doc_id: DocId):
     _document(ctx.knowledge, doc_id)
     text = ctx.knowledge.loaded.texts[doc_id]
-    return ctx.respond(("text", doc_id), lambda: models.DocumentText(document=doc_id, text=text))
+    return ctx.respond(lambda: models.DocumentText(document=doc_id, text=text))
 
 
 @router.get("/{doc_id}/articles/{number}", response_model=models.Article, responses=example("article"))
@@ -88,4 +87,4 @@ async def get_article(ctx: Ctx, doc_id: DocId, number: Annotated[int, Path(ge=0,
         ]
         return models.Article(**_summary(found).model_dump(), document=doc_id, text=found.text, duties=duties)
 
-    return ctx.respond(("article", doc_id, number), produce)
+    return ctx.respond(produce)

@@ -54,14 +54,13 @@ async def list_duties(
         ]
         return page(found, limit, offset)
 
-    key = ("duties", actor, article, modality, level, include_unconstrained, q, limit, offset)
-    return ctx.respond(key, produce)
+    return ctx.respond(produce)
 
 
 @router.get("/api/duties/{duty_id}", response_model=models.Duty, responses=example("duty"))
 async def get_duty(ctx: Ctx, duty_id: Annotated[str, Path(max_length=100, description="e.g. a05-8")]):
     record = queries.duty(ctx.knowledge, duty_id)
-    return ctx.respond(("duty", duty_id), lambda: convert.duty(ctx.knowledge, record))
+    return ctx.respond(lambda: convert.duty(ctx.knowledge, record))
 
 
 @router.get(
@@ -88,4 +87,4 @@ async def responsibilities(
         ]
         return page(ranked, limit, offset)
 
-    return ctx.respond(("responsibilities", q, limit, offset), produce)
+    return ctx.respond(produce)

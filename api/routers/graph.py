@@ -31,7 +31,7 @@ async def path(ctx: Ctx, source: AgentQuery, target: AgentQuery):
             paths=[[models.Hop(**hop) for hop in p] for p in found],
         )
 
-    return ctx.respond(("path", source, target), produce)
+    return ctx.respond(produce)
 
 
 def _public_id(node: str) -> str:
@@ -77,7 +77,7 @@ async def neighbors(
             edges=[models.Edge(source=u, target=v, relation=key) for u, v, key in edges],
         )
 
-    return ctx.respond(("neighbors", agent_id, depth), produce)
+    return ctx.respond(produce)
 
 
 @router.get("/api/graph/chain/{agent_id}", response_model=models.Chain, responses=example("chain"))
@@ -95,7 +95,7 @@ async def chain(
             chain=[convert.actor_ref(k, a) for a in found],
         )
 
-    return ctx.respond(("chain", agent_id, relation), produce)
+    return ctx.respond(produce)
 
 
 @router.get(
@@ -114,7 +114,7 @@ async def centrality(ctx: Ctx, limit: Limit = 20, offset: Offset = 0):
         ]
         return page(rows, limit, offset)
 
-    return ctx.respond(("centrality", limit, offset), produce)
+    return ctx.respond(produce)
 
 
 @router.get("/api/graph/shared", response_model=models.SharedDuties, responses=example("shared"))
@@ -131,7 +131,7 @@ async def shared(ctx: Ctx, first: AgentQuery, second: AgentQuery):
             pairs=[[convert.duty(k, a), convert.duty(k, b)] for a, b in pairs],
         )
 
-    return ctx.respond(("shared", first, second), produce)
+    return ctx.respond(produce)
 
 
 @router.get("/api/procedures", response_model=models.Page[models.Procedure], responses=example("procedures"))
@@ -165,7 +165,7 @@ async def procedures(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
         ]
         return page(found, limit, offset)
 
-    return ctx.respond(("procedures", limit, offset), produce)
+    return ctx.respond(produce)
 
 
 @router.get(
@@ -192,4 +192,4 @@ async def leading_group(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
         ]
         return page(groups, limit, offset)
 
-    return ctx.respond(("leading_group", limit, offset), produce)
+    return ctx.respond(produce)

@@ -17,7 +17,6 @@ answers the service description. Errors are JSON `{"error": code, "message": tex
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
@@ -29,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from dutygraph.graph.knowledge import Knowledge
 
-from ..cache import CACHE_CONTROL, none_match
+from ..cache import CACHE_CONTROL, entity_tag, none_match
 from ..sparql.protocol import ProtocolError, QueryRequest, query_from_get, query_from_post, url_params
 from ..sparql.service import DEFAULT_ENDPOINT, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Answer, SparqlService
 
@@ -166,9 +165,9 @@ def _error(error: ProtocolError) -> JSONResponse:
 
 
 def _answer(request: Request, answer: Answer) -> Response:
-    """The answer with an ETag (its bytes' hash: the data never changes while serving), or 304
+    """The answer with an ETag (the build version and its bytes' hash, as every answer), or 304
     when the client holds that tag."""
-    etag = f'"{hashlib.blake2b(answer.body, digest_size=8).hexdigest()}"'
+    etag = entity_tag(request.app.state.cache.version, answer.body)
     headers = {**CORS, "Vary": "Accept", "ETag": etag, "Cache-Control": CACHE_CONTROL}
     held = request.headers.get("if-none-match") if request.method == "GET" else None
     if held is not None and none_match(held.encode("latin-1"), etag.encode("latin-1")):
