@@ -23,7 +23,21 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
-# vis-network (and YASGUI on /query) position tooltips and controls with style attributes
+# The pages' two policies, kept together. Linked-data pages (/id/…) run no script at all:
+LINKED_DATA_PAGE_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'none'",
+        "object-src 'none'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# the graph pages and the query page run the app's own scripts; vis-network (and YASGUI on
+# /query) position tooltips and controls with style attributes
 STYLE_SOURCES = "'self' 'unsafe-inline'"
 SERVED_PAGE_POLICY = "; ".join(
     [

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.ontology.namespaces import OA
+from dutygraph.visualizations.html import LINKED_DATA_PAGE_POLICY
 
 from .. import describe
 from ..cache import ResponseCache
@@ -71,11 +72,11 @@ FORMAT_PARAMETER = {
     "rdf": "application/rdf+xml",
 }
 FORMAT_LINKS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))
-CSP = (
-    "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-HTML_HEADERS = {"Vary": "Accept", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+HTML_HEADERS = {
+    "Vary": "Accept",
+    "Content-Security-Policy": LINKED_DATA_PAGE_POLICY,
+    "X-Content-Type-Options": "nosniff",
+}
 RDF_HEADERS = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
 INCOMING_SHOWN = 100  # per predicate
 

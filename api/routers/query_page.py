@@ -23,8 +23,6 @@ from ..sparql_examples import example_dicts
 TEMPLATE = TEMPLATES_DIR / "query.html"
 __all__ = ["STATIC_DIR", "TEMPLATE", "router", "script_json"]
 
-# the same policy as the /viz pages: YASGUI (CodeMirror, its tables) also sets style attributes
-CONTENT_SECURITY_POLICY = SERVED_PAGE_POLICY
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)
@@ -45,7 +43,7 @@ def _page(ns: Namespaces) -> bytes:
 
 _rendered: dict[tuple[str, str], bytes] = {}
 PAGE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Content-Security-Policy": SERVED_PAGE_POLICY,  # the /viz pages' (YASGUI sets style attributes)
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-cache",
