@@ -42,6 +42,21 @@ async def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
+DocumentFilter = Annotated[
+    list[str] | None,
+    Query(max_length=200, description="only what these documents say (repeatable: document=a&document=b)"),
+]
+
+
+def documents_filter(knowledge: Knowledge, documents: list[str] | None) -> frozenset[str] | None:
+    """The documents asked for, each one that the graph holds (else a 422 listing them)."""
+    if not documents:
+        return None
+    for doc in documents:
+        one_of("document", doc, list(knowledge.documents))
+    return frozenset(documents)
+
+
 def page(items: list, limit: int, offset: int) -> dict:
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset : offset + limit]}
 

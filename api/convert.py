@@ -96,3 +96,16 @@ def body(k: Knowledge, agent_id: str) -> models.Body:
         relations=relations,
         source=quote(agent.source),
     )
+
+
+def body_in_document(k: Knowledge, found: queries.BodyInDocument) -> models.BodyInDocument:
+    doc = k.documents[found.document]
+    return models.BodyInDocument(
+        document=found.document,
+        title_zh=doc.title_zh,
+        title_en=doc.title_en,
+        named=found.named,
+        duty_count=len(found.held),
+        by_modality={m: sum(h.duty.modality == m for h in found.held) for m in MODALITIES},  # type: ignore[misc]
+        articles=sorted({h.duty.article for h in found.held}),
+    )

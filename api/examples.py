@@ -17,6 +17,7 @@ SAMPLE_REQUESTS = {
     "bodies": "/api/bodies?q=部门&limit=2",
     "body": "/api/bodies/talent-work-leading-group",
     "body_duties": "/api/bodies/organization-department/duties?level=central&limit=2",
+    "body_documents": "/api/bodies/organization-department/documents",
     "duties": "/api/duties?modality=permission",
     "duty": "/api/duties/a05-8",
     "responsibilities": "/api/responsibilities?q=审定&limit=2",

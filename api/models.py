@@ -64,6 +64,16 @@ class Duty(BaseModel):
     )
 
 
+class BodyInDocument(BaseModel):
+    document: str
+    title_zh: str
+    title_en: str
+    named: bool = Field(description="the document names the body (where its source quote is)")
+    duty_count: int = Field(description="provisions that fall to it there, with its units and posts")
+    by_modality: dict[Modality, int]
+    articles: list[int] = Field(description="the articles those provisions are in")
+
+
 class Relation(BaseModel):
     relation: str
     direction: Literal["outgoing", "incoming"]

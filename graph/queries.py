@@ -221,6 +221,25 @@ def _concerned(k: Knowledge, record: DutyRecord) -> list[str]:
 # -- levels, procedures, the leading group -----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BodyInDocument:
+    document: str
+    named: bool  # the document names the body (its source quote is there)
+    held: tuple[HeldDuty, ...]  # what falls to it there, with its units and posts
+
+
+def documents_of(k: Knowledge, agent_id: str) -> list[BodyInDocument]:
+    """Where a body is named or charged, in the documents' order, with what it holds in each."""
+    body = agent(k, agent_id)
+    held = duties_of(k, agent_id)
+    found = []
+    for doc in k.documents:
+        there = tuple(h for h in held if h.duty.document == doc)
+        if there or body.source.document == doc:
+            found.append(BodyInDocument(doc, body.source.document == doc, there))
+    return found
+
+
 def at_level(k: Knowledge, level: str, include_unconstrained: bool = False) -> list[DutyRecord]:
     """Duties the text limits to a set of levels that includes `level` (and, if asked,
     those it limits to no level at all, which hold wherever their actor exists)."""

@@ -532,3 +532,36 @@ def test_odd_text_in_queries_is_answered_not_failed(client: httpx.Client) -> Non
     assert "party-committee" in {b["id"] for b in found}
     full_width = get(client, "/api/responsibilities", q="ＡＰＰＲＯＶＥ")["items"]
     assert full_width[0]["actor"]["id"] == "party-committee"
+
+
+DOC = "party-talent-work-opinion"
+
+
+def test_lists_filter_by_document_and_refuse_one_not_held(client: httpx.Client) -> None:
+    everything = client.get("/api/duties", params={"limit": 500}).json()
+    in_doc = client.get("/api/duties", params={"limit": 500, "document": DOC}).json()
+    assert in_doc["total"] == everything["total"] > 100
+    assert {d["source"]["document"] for d in in_doc["items"]} == {DOC}
+    for url in ("/api/duties", "/api/bodies/employer/duties", "/api/responsibilities"):
+        refused = client.get(url, params={"q": "审定", "document": "no-such-document"})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", "document"]
+        assert DOC in refused.json()["detail"][0]["msg"]
+    ranked = client.get("/api/responsibilities", params={"q": "审定", "document": DOC}).json()
+    assert ranked["items"] and all(
+        d["source"]["document"] == DOC for r in ranked["items"] for d in r["duties"]
+    )
+
+
+def test_where_a_body_is_charged_counts_what_its_duties_say(client: httpx.Client) -> None:
+    found = client.get("/api/bodies/organization-department/documents").json()
+    assert [entry["document"] for entry in found["items"]] == [DOC]
+    entry = found["items"][0]
+    duties = client.get(
+        "/api/bodies/organization-department/duties", params={"document": DOC, "limit": 500}
+    ).json()["items"]
+    assert entry["duty_count"] == len(duties) > 0
+    assert entry["by_modality"] == {m: sum(d["modality"] == m for d in duties) for m in entry["by_modality"]}
+    assert entry["articles"] == sorted({d["article"] for d in duties})
+    assert entry["named"] is True and entry["title_zh"]
+    assert client.get("/api/bodies/no-such-body/documents").status_code == 404

@@ -10,7 +10,7 @@ from dutygraph.graph import queries
 from dutygraph.ontology.values import Level, Modality
 
 from .. import convert, models
-from ..context import Ctx, Limit, Offset, one_of, page
+from ..context import Ctx, DocumentFilter, Limit, Offset, documents_filter, one_of, page
 from ..examples import example
 
 router = APIRouter(prefix="/api/bodies", tags=["bodies"])
@@ -69,16 +69,37 @@ async def body_duties(
     article: Annotated[int | None, Query(ge=0, le=10_000)] = None,
     level: Level | None = None,
     include_parts: Annotated[bool, Query(description="include duties of its units and posts")] = True,
+    document: DocumentFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):
     k = ctx.knowledge
+    documents = documents_filter(k, document)
     if article is not None:  # an article no document has: a 422, not an empty page
         one_of("article", article, queries.article_numbers(k))
     queries.agent(k, agent_id)
 
     def produce() -> dict:
         held = queries.duties_of(k, agent_id, modality, article, level, include_parts)
+        held = [h for h in held if documents is None or h.duty.document in documents]
         return page([convert.duty(k, h.duty, h.via) for h in held], limit, offset)
+
+    return ctx.respond(produce)
+
+
+@router.get(
+    "/{agent_id}/documents",
+    response_model=models.Page[models.BodyInDocument],
+    responses=example("body_documents"),
+)
+async def body_documents(ctx: Ctx, agent_id: AgentId, limit: Limit = 50, offset: Offset = 0):
+    """Where a body is named or charged: per document, what falls to it there (with its units
+    and posts), counted by modality."""
+    k = ctx.knowledge
+    queries.agent(k, agent_id)
+
+    def produce() -> dict:
+        found = [convert.body_in_document(k, there) for there in queries.documents_of(k, agent_id)]
+        return page(found, limit, offset)
 
     return ctx.respond(produce)

@@ -10,7 +10,7 @@ from dutygraph.graph import queries
 from dutygraph.ontology.values import Level, Modality
 
 from .. import convert, models
-from ..context import Ctx, Limit, Offset, one_of, page
+from ..context import Ctx, DocumentFilter, Limit, Offset, documents_filter, one_of, page
 from ..examples import example
 
 router = APIRouter(tags=["duties"])
@@ -31,10 +31,12 @@ async def list_duties(
     q: Annotated[
         str | None, Query(max_length=200, description="words of the quote, action or object")
     ] = None,
+    document: DocumentFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):
     k = ctx.knowledge
+    documents = documents_filter(k, document)
     if article is not None:  # an article no document has: a 422, not an empty page
         one_of("article", article, queries.article_numbers(k))
     if actor is not None:  # an id, like /api/graph/path?source=: a 404 with the closest ids
@@ -49,6 +51,7 @@ async def list_duties(
             convert.duty(k, r)
             for r in records
             if (actor is None or r.actor_id.split("/", 1)[-1] == actor)
+            and (documents is None or r.document in documents)
             and queries.matches(r, modality, article, None)
             and (not needle or queries.duty_matches(k, r, needle))
         ]
@@ -71,20 +74,26 @@ async def get_duty(ctx: Ctx, duty_id: Annotated[str, Path(max_length=100, descri
 async def responsibilities(
     ctx: Ctx,
     q: Annotated[str, Query(min_length=1, max_length=200, description="a matter, in Chinese or English")],
+    document: DocumentFilter = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ):
+    documents = documents_filter(ctx.knowledge, document)
+
     def produce() -> dict:
         k = ctx.knowledge
-        ranked = [
-            models.Responsible(
-                actor=convert.actor_ref(k, r.agent.id),
-                score=r.score,
-                duties=[convert.duty(k, d) for d, _ in r.duties],
-                how=[how for _, how in r.duties],
-            )
-            for r in queries.responsible_for(k, q)
-        ]
+        ranked = []
+        for r in queries.responsible_for(k, q):
+            found = [(d, how) for d, how in r.duties if documents is None or d.document in documents]
+            if found:  # each answer says where it is written: its duties carry document and article
+                ranked.append(
+                    models.Responsible(
+                        actor=convert.actor_ref(k, r.agent.id),
+                        score=r.score,
+                        duties=[convert.duty(k, d) for d, _ in found],
+                        how=[how for _, how in found],
+                    )
+                )
         return page(ranked, limit, offset)
 
     return ctx.respond(produce)
