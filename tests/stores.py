@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .servers import free_port
+from .servers import free_port, stop
 
 OXIGRAPH_ENV = "DUTYGRAPH_TEST_OXIGRAPH"
 STARTUP_TIMEOUT = 20.0
@@ -74,12 +74,7 @@ def oxigraph_serving(*options: str) -> Iterator[str]:
                 wait_until_answering(base, process, log_path)
                 yield base
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
 
 
 @pytest.fixture(scope="session")
