@@ -241,13 +241,13 @@ def machine() -> dict:
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     return {
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,
         "wrk": (wrk_version.stdout or wrk_version.stderr).split(" Copyright")[0].strip(),
         "loadavg_at_start": _loadavg(),
-        "code": _code_state(),
+        "code": code_state(),
     }
 
 
@@ -258,7 +258,7 @@ def _loadavg() -> str:
         return "unknown"
 
 
-def _code_state() -> str:
+def code_state() -> str:
     """The commit measured, and whether the served code had uncommitted changes."""
     try:
         head = subprocess.run(
@@ -277,7 +277,7 @@ def _code_state() -> str:
     return f"commit {head}" + (f" + uncommitted changes in {', '.join(changed)}" if changed else "")
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -483,6 +483,20 @@ def markdown(info: dict) -> str:
             *[f"- {line}" for line in verdicts(info)],
             "",
         ]
+    )
+
+
+def replace_section(results: Path, start: str, end: str, text: str) -> None:
+    """Put `text` (which begins with `start` and ends with `end`) into `results` in place of
+    the section an earlier run wrote there, or at its end; the rest of the file is kept."""
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    if start in old:
+        before, rest = old.split(start, 1)
+        after = rest.split(end, 1)[1].lstrip("\n") if end in rest else ""
+    else:
+        before, after = old, ""
+    results.write_text(
+        before.rstrip("\n") + "\n\n" + text + ("\n" + after if after else ""), encoding="utf-8"
     )
 
 

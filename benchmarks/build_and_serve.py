@@ -51,7 +51,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from api_throughput import code_state, cpu_model, free_port, replace_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -286,12 +287,6 @@ def run_build(sources: Path, annotations: Path, output: Path, jobs: int, log: Pa
 # --- one server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_once(data: Path, log: Path) -> dict:
     """Start `dutygraph serve --data DATA`, time it until /healthz answers 200, read its RSS."""
     port = free_port()
@@ -512,42 +507,14 @@ def machine() -> dict:
             versions[name] = "not installed"
     return {
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "python": sys.version.split()[0],
         "platform": os.uname().release,
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "loadavg_at_start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "packages": versions,
-        "code": _code_state(),
+        "code": code_state(),
     }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _code_state() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "api", "graph", "dutygraph", "ontology"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no git)"
-    changed = sorted(line[3:] for line in dirty if line.strip())
-    return f"commit {head}" + (f" + uncommitted changes in {', '.join(changed)}" if changed else "")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -729,14 +696,7 @@ def markdown(info: dict) -> str:
 
 
 def write_results(info: dict) -> None:
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if SECTION in old:
-        before, rest = old.split(SECTION, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n") if SECTION_END in rest else ""
-    else:
-        before, after = old, ""
-    text = before.rstrip("\n") + "\n\n" + markdown(info) + "\n" + ("\n" + after if after else "")
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section(RESULTS, SECTION, SECTION_END, markdown(info) + "\n")
     LAST_RUN.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

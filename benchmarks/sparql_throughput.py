@@ -51,6 +51,7 @@ from api_throughput import (
     machine,
     measure_and_report,
     parse_wrk,
+    replace_section,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -431,14 +432,7 @@ def markdown(info: dict) -> str:
 
 
 def write_results(info: dict) -> None:
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if SECTION in old:
-        before, rest = old.split(SECTION, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n") if SECTION_END in rest else ""
-    else:
-        before, after = old, ""
-    text = before.rstrip("\n") + "\n\n" + markdown(info) + ("\n" + after if after else "")
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section(RESULTS, SECTION, SECTION_END, markdown(info))
     LAST_RUN.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
