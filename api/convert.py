@@ -94,7 +94,7 @@ def body(k: Knowledge, agent_id: str) -> models.Body:
         duty_count=len(held),
         duties_by_modality=by_modality,
         relations=relations,
-        source=quote(agent.source),
+        mentions=[quote(m) for m in agent.mentions],
     )
 
 

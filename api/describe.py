@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.graph.store import plain
+from dutygraph.ontology.iris import iri_of
 from dutygraph.ontology.namespaces import OA, ODRL, VOID
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -116,10 +117,10 @@ def void_graph(k: Knowledge) -> Graph:
     graph.add((dataset, VOID.vocabulary, URIRef(ns.ontology_iri)))
     for doc in k.documents:
         graph.add((dataset, VOID.rootResource, URIRef(f"{ns.data}document/{doc}")))
-    examples = [f"duty/{d}" for d in list(k.duties)[:1]]
-    examples += [f"{a.type}/{a.id}" for a in list(k.agents.values())[:1]]
+    examples = [iri_of(ns, "duty", d) for d in list(k.duties)[:1]]
+    examples += [iri_of(ns, a.type, a.id) for a in list(k.agents.values())[:1]]
     for example in examples:
-        graph.add((dataset, VOID.exampleResource, URIRef(ns.data + example)))
+        graph.add((dataset, VOID.exampleResource, example))
 
     per_graph = plain(store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
     for row in sorted(per_graph, key=lambda r: r["g"]):

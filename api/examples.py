@@ -19,7 +19,7 @@ SAMPLE_REQUESTS = {
     "body_duties": "/api/bodies/organization-department/duties?level=central&limit=2",
     "body_documents": "/api/bodies/organization-department/documents",
     "duties": "/api/duties?modality=permission",
-    "duty": "/api/duties/a05-8",
+    "duty": "/api/duties/party-talent-work-opinion/a05-8",
     "responsibilities": "/api/responsibilities?q=审定&limit=2",
     "documents": "/api/documents",
     "document": "/api/documents/party-talent-work-opinion",

@@ -68,7 +68,7 @@ class BodyInDocument(BaseModel):
     document: str
     title_zh: str
     title_en: str
-    named: bool = Field(description="the document names the body (where its source quote is)")
+    named: bool = Field(description="the document names the body (it has a mention there)")
     duty_count: int = Field(description="provisions that fall to it there, with its units and posts")
     by_modality: dict[Modality, int]
     articles: list[int] = Field(description="the articles those provisions are in")
@@ -93,7 +93,9 @@ class Body(ActorRef):
     duty_count: int
     duties_by_modality: dict[str, int]
     relations: list[Relation]
-    source: Quote
+    mentions: list[Quote] = Field(
+        description="where each document names it (a body or post is the register's, one for all documents)"
+    )
 
 
 class Responsible(BaseModel):

@@ -1,7 +1,8 @@
 """A gallery of SPARQL queries that answer real questions about the documents.
 
-Each example is a question a reader of the first document asks (who approves major matters?
-what holds at county level? what are the steps of article 10?), written against the model
+Each example is a question a reader of the documents asks (who approves major matters?
+what holds at county level? what are the steps of article 10? which bodies do both
+documents name?), written against the model
 of `ontology/MODEL.md`. Every query declares its prefixes, so it can be pasted into any
 SPARQL tool; all of them run on pyoxigraph against the packaged build (with the union of
 the named graphs as default graph, as `/sparql` serves it). The query page `/query` shows
@@ -18,7 +19,8 @@ from dutygraph.ontology.namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLO
 PREFIXES = {
     "dg": DEFAULT_ONTOLOGY_NAMESPACE,
     "body": DEFAULT_DATA_NAMESPACE + "body/",
-    "function": DEFAULT_DATA_NAMESPACE + "function/",
+    # the four functions of 党管人才 are the first document's concepts
+    "function": DEFAULT_DATA_NAMESPACE + "document/party-talent-work-opinion/function/",
     "org": "http://www.w3.org/ns/org#",
     "odrl": "http://www.w3.org/ns/odrl/2/",
     "eli": "http://data.europa.eu/eli/ontology#",
@@ -218,17 +220,18 @@ ORDER BY ?duty ?condition"""
         ),
         query=_query(
             """
-SELECT ?duty ?prefix ?quote ?suffix ?start ?end ?sentence
+SELECT ?document ?duty ?prefix ?quote ?suffix ?start ?end ?sentence
 WHERE {
   ?duty a dg:Provision ;
         dg:source ?source .
-  ?source oa:hasSelector ?quoteSelector, ?positionSelector .
+  ?source oa:hasSource ?document ;
+          oa:hasSelector ?quoteSelector, ?positionSelector .
   ?quoteSelector a oa:TextQuoteSelector ;
                  oa:exact ?quote ; oa:prefix ?prefix ; oa:suffix ?suffix .
   ?positionSelector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
   OPTIONAL { ?duty prov:wasDerivedFrom ?sentence }
 }
-ORDER BY ?start
+ORDER BY ?document ?start
 LIMIT 50"""
         ),
     ),
@@ -399,6 +402,52 @@ WHERE {
   ?positionSelector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
 }
 ORDER BY ?start ?relation"""
+        ),
+    ),
+    SparqlExample(
+        id="bodies-in-several-documents",
+        title_zh="多个文件都提及的机构",
+        title_en="Bodies that several documents name",
+        description_zh="登记簿中的机构在哪些文件中被提及：每个文件一次提及，附原文。",
+        description_en="Register bodies named by more than one document, with the words each document uses.",
+        query=_query(
+            """
+SELECT ?body ?label (COUNT(DISTINCT ?document) AS ?documents)
+       (GROUP_CONCAT(DISTINCT ?words; separator=" / ") AS ?named_as)
+WHERE {
+  ?mention a dg:Mention ;
+           dg:mentionOf ?body ;
+           dg:source ?source .
+  ?source oa:hasSource ?document ;
+          oa:hasSelector ?selector .
+  ?selector a oa:TextQuoteSelector ; oa:exact ?words .
+  ?body skos:prefLabel ?label . FILTER (lang(?label) = "zh")
+}
+GROUP BY ?body ?label
+HAVING (COUNT(DISTINCT ?document) > 1)
+ORDER BY DESC(?documents) ?label"""
+        ),
+    ),
+    SparqlExample(
+        id="body-in-each-document",
+        title_zh="人力资源社会保障部门在各文件中的规定",
+        title_en="The HR and social security department in each document",
+        description_zh="同一机构在每个文件中承担的规定，按文件和规定类型计数（每个文件是一个命名图）。",
+        description_en="What one body holds in each document, counted by document and modality "
+        "(each document is a named graph).",
+        query=_query(
+            """
+SELECT ?document ?title ?modality (COUNT(?duty) AS ?provisions)
+WHERE {
+  GRAPH ?document {
+    ?duty a dg:Provision ;
+          odrl:assignee body:hrss-department ;
+          dg:modality ?modality .
+  }
+  ?document dcterms:title ?title . FILTER (lang(?title) = "zh")
+}
+GROUP BY ?document ?title ?modality
+ORDER BY ?document ?modality"""
         ),
     ),
 )

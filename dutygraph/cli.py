@@ -45,6 +45,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     inputs = BuildInputs(
         sources=args.sources or BuildInputs.sources,
         annotations=args.annotations or BuildInputs.annotations,
+        register=args.register or BuildInputs.register,
     )
     try:
         ns = Namespaces(args.ontology_namespace, args.data_namespace)
@@ -264,6 +265,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--sources", type=Path, help="folder of source texts and *.meta.yaml")
     p.add_argument("--annotations", type=Path, help="folder of curated readings ({doc}.yaml)")
+    p.add_argument(
+        "--register", type=Path, help="register of bodies and posts (default: ontology/registry/agents.yaml)"
+    )
     p.add_argument("--ontology-namespace", default=DEFAULT_ONTOLOGY_NAMESPACE, help="default: %(default)s")
     p.add_argument("--data-namespace", default=DEFAULT_DATA_NAMESPACE, help="default: %(default)s")
     p.add_argument(

@@ -15,6 +15,7 @@ import networkx as nx
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from dutygraph.ontology.iris import record_id, typed_id
 from dutygraph.ontology.namespaces import DCTERMS, ELI, OA, ODRL, ORG, Namespaces
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
@@ -46,7 +47,7 @@ class Agent:
     alt_en: tuple[str, ...]
     parent: str | None  # the body a unit is a unit of, or a post is in
     kind_of: str | None
-    source: Quote
+    mentions: tuple[Quote, ...]  # where each document names it, in document order
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,20 @@ def _alt(graph: Graph, node: URIRef, lang: str) -> tuple[str, ...]:
 
 
 def _short(iri: URIRef | None, ns: Namespaces) -> str:
-    """'party-committee' for …/id/body/party-committee; 'county' for dg:county."""
-    return local_name(iri, ns).split("/", 1)[-1] if iri is not None else ""
+    """'party-committee' for …/id/body/party-committee; '{doc}/a05-3' for a duty of {doc};
+    'county' for dg:county."""
+    return record_id(iri, ns)
+
+
+def _mentions(graph: Graph, ns: Namespaces) -> dict[str, tuple[Quote, ...]]:
+    """Register entry id → where the documents name it, by document, then offset."""
+    found: dict[str, list[Quote]] = {}
+    for mention in graph.subjects(RDF.type, ns.dg.Mention):
+        agent = _short(graph.value(mention, ns.dg.mentionOf), ns)
+        found.setdefault(agent, []).append(_quote(graph, mention, ns))
+    return {
+        agent: tuple(sorted(quotes, key=lambda q: (q.document, q.start))) for agent, quotes in found.items()
+    }
 
 
 def _quote(graph: Graph, node: URIRef, ns: Namespaces) -> Quote:
@@ -197,7 +210,7 @@ def _quote(graph: Graph, node: URIRef, ns: Namespaces) -> Quote:
 
 
 def _agents(graph: Graph, ns: Namespaces) -> dict[str, Agent]:
-    agents = {}
+    agents, mentions = {}, _mentions(graph, ns)
     for cls, agent_type in ((ORG.Organization, "body"), (ORG.Post, "post")):
         for node in graph.subjects(RDF.type, cls):
             parent = graph.value(node, ORG.unitOf) or graph.value(node, ORG.postIn)
@@ -211,7 +224,7 @@ def _agents(graph: Graph, ns: Namespaces) -> dict[str, Agent]:
                 alt_en=_alt(graph, node, "en"),
                 parent=_short(parent, ns) or None,
                 kind_of=_short(graph.value(node, ns.dg.isKindOf), ns) or None,
-                source=_quote(graph, node, ns),
+                mentions=mentions.get(_short(node, ns), ()),
             )
             agents[agent.id] = agent
     return dict(sorted(agents.items()))
@@ -290,7 +303,7 @@ def _concepts(graph: Graph, ns: Namespaces) -> dict[str, Concept]:
         for node in graph.subjects(RDF.type, cls):
             sourced = graph.value(node, dg.source) is not None
             concept = Concept(
-                id=_short(node, ns) if scheme != "level" else local_name(node, ns),
+                id=_short(node, ns),
                 scheme=scheme,
                 label_zh=label(graph, node, "zh"),
                 label_en=label(graph, node, "en"),
@@ -360,8 +373,8 @@ def _sections(graph: Graph, ns: Namespaces, doc: URIRef, doc_id: str) -> tuple[S
 def _duty_concepts(graph: Graph, ns: Namespaces) -> dict[str, tuple[str, ...]]:
     dg, found = ns.dg, {}
     for duty in graph.subjects(RDF.type, dg.Provision):
-        values = [f"function/{_short(f, ns)}" for f in graph.objects(duty, dg.servesFunction)]
-        values += [f"talent-category/{_short(c, ns)}" for c in graph.objects(duty, dg.concernsTalentCategory)]
+        values = [typed_id(f, ns) for f in graph.objects(duty, dg.servesFunction)]
+        values += [typed_id(c, ns) for c in graph.objects(duty, dg.concernsTalentCategory)]
         found[_short(duty, ns)] = tuple(sorted(values))
     return found
 

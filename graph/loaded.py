@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+from dutygraph.ontology.iris import typed_id
 from dutygraph.ontology.namespaces import Namespaces
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 from dutygraph.ontology.rdf_files import read_dataset, read_manifest, read_text
@@ -22,8 +23,8 @@ class LoadedGraph:
     texts: dict[str, str] = field(default_factory=dict)
 
     def short_id(self, iri: URIRef) -> str:
-        """'body/party-committee' for an IRI in the data namespace."""
-        return str(iri).removeprefix(self.ns.data)
+        """The typed id of an IRI: 'body/party-committee', 'duty/{doc}/a05-3'."""
+        return typed_id(iri, self.ns)
 
 
 def load(folder: Path = DEFAULT_BUILD_DIR) -> LoadedGraph:

@@ -10,6 +10,7 @@ import networkx as nx
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from dutygraph.ontology.iris import typed_id
 from dutygraph.ontology.namespaces import ODRL, ORG, Namespaces
 
 from .records import agent_kind, label, local_name
@@ -59,11 +60,8 @@ def edge_predicates(ns: Namespaces) -> dict[str, URIRef]:
 
 
 def node_id(iri: URIRef, ns: Namespaces) -> str:
-    """'body/party-committee', 'duty/a05-3', 'level/county'."""
-    text = str(iri)
-    if text.startswith(ns.ontology):  # the only vocabulary nodes are the levels
-        return "level/" + text.removeprefix(ns.ontology)
-    return text.removeprefix(ns.data)
+    """The typed id: 'body/party-committee', 'duty/{doc}/a05-3', 'level/county'."""
+    return typed_id(iri, ns)
 
 
 def project(graph: Graph, ns: Namespaces) -> nx.MultiDiGraph:

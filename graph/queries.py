@@ -224,7 +224,7 @@ def _concerned(k: Knowledge, record: DutyRecord) -> list[str]:
 @dataclass(frozen=True)
 class BodyInDocument:
     document: str
-    named: bool  # the document names the body (its source quote is there)
+    named: bool  # the document names the body (it has a mention there)
     held: tuple[HeldDuty, ...]  # what falls to it there, with its units and posts
 
 
@@ -232,11 +232,12 @@ def documents_of(k: Knowledge, agent_id: str) -> list[BodyInDocument]:
     """Where a body is named or charged, in the documents' order, with what it holds in each."""
     body = agent(k, agent_id)
     held = duties_of(k, agent_id)
+    named = {m.document for m in body.mentions}
     found = []
     for doc in k.documents:
         there = tuple(h for h in held if h.duty.document == doc)
-        if there or body.source.document == doc:
-            found.append(BodyInDocument(doc, body.source.document == doc, there))
+        if there or doc in named:
+            found.append(BodyInDocument(doc, doc in named, there))
     return found
 
 

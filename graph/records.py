@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from dutygraph.ontology.iris import record_id, typed_id
 from dutygraph.ontology.namespaces import ELI, OA, ODRL, ORG, Namespaces
 
 
@@ -82,9 +83,9 @@ def duty_record(graph: Graph, duty: URIRef, ns: Namespaces) -> DutyRecord:
         graph.objects(duty, dg.appliesAtLevel), key=lambda lvl: -int(graph.value(lvl, dg.rank) or 0)
     )
     return DutyRecord(
-        id=local_name(duty, ns).removeprefix("duty/"),
+        id=record_id(duty, ns),
         iri=str(duty),
-        actor_id=local_name(actor, ns),
+        actor_id=typed_id(actor, ns),
         actor_label_zh=label(graph, actor, "zh"),
         actor_label_en=label(graph, actor, "en"),
         actor_kind=agent_kind(graph, actor, ns),
@@ -94,21 +95,17 @@ def duty_record(graph: Graph, duty: URIRef, ns: Namespaces) -> DutyRecord:
         action_en=label(graph, action, "en"),
         object_zh=text_in(graph, duty, dg.object, "zh"),
         object_en=text_in(graph, duty, dg.object, "en"),
-        document=local_name(document, ns).removeprefix("document/"),
+        document=record_id(document, ns),
         article=int(graph.value(article, ELI.number)),
         levels=tuple(local_name(lvl, ns) for lvl in levels),
-        conditions=tuple(local_name(c, ns).removeprefix("condition/") for c in conditions),
+        conditions=tuple(record_id(c, ns) for c in conditions),
         condition_zh="；".join(label(graph, c, "zh") for c in conditions),
         condition_en="; ".join(label(graph, c, "en") for c in conditions),
         quote_zh=str(graph.value(quote, OA.exact)),
         start=int(graph.value(position, OA.start)),
         end=int(graph.value(position, OA.end)),
-        guided_by=_duty_id(graph.value(duty, dg.guidedBy), ns),
+        guided_by=record_id(graph.value(duty, dg.guidedBy), ns),
     )
-
-
-def _duty_id(duty: URIRef | None, ns: Namespaces) -> str:
-    return local_name(duty, ns).removeprefix("duty/") if duty is not None else ""
 
 
 def duty_records(graph: Graph, ns: Namespaces) -> list[DutyRecord]:

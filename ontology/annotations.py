@@ -7,6 +7,7 @@ and what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -94,11 +95,15 @@ class Concept(Labelled, Quoted):
     """A function of article 1, a talent category of article 7, a condition."""
 
 
-class Body(Labelled, Quoted):
+class Body(Labelled):
+    """A register entry: a body, whatever document names it."""
+
     class_: BodyClass = Field(alias="class")
     kind: BodyKind
     unit_of: Slug | None = None
     kind_of: Slug | None = None
+    note_zh: str | None = None
+    note_en: str | None = None
 
     @model_validator(mode="after")
     def _unit_has_parent(self) -> Body:
@@ -107,8 +112,31 @@ class Body(Labelled, Quoted):
         return self
 
 
-class Post(Labelled, Quoted):
+class Post(Labelled):
+    """A register entry: a post in a body."""
+
     post_in: Slug
+    note_zh: str | None = None
+    note_en: str | None = None
+
+
+class Register(Strict):
+    """`registry/agents.yaml`: the bodies and posts of every document, once each."""
+
+    bodies: list[Body] = []
+    posts: list[Post] = []
+
+    def body(self, slug: str) -> Body | None:
+        return next((b for b in self.bodies if b.id == slug), None)
+
+    def agent(self, slug: str) -> Body | Post | None:
+        return self.body(slug) or next((p for p in self.posts if p.id == slug), None)
+
+
+class Mention(Quoted):
+    """Where a document names a register entry: its words, its article, notes on the reading."""
+
+    id: Slug
 
 
 class Appointment(Quoted):
@@ -213,8 +241,7 @@ class Reading(Strict):
     actions: list[Action] = []
     functions: list[Concept] = []
     talent_categories: list[Concept] = []
-    bodies: list[Body] = []
-    posts: list[Post] = []
+    mentions: list[Mention] = []
     conditions: list[Concept] = []
     appointments: list[Appointment] = []
     relations: list[Relation] = []
@@ -303,10 +330,33 @@ def _validate(model: type[Model], path: Path) -> Model:
         raise AnnotationError(path, entry, f"{field}: {first['msg']}{more}") from error
 
 
-def load_reading(path: Path) -> Reading:
+def load_reading(path: Path, register: Register) -> Reading:
     reading = _validate(Reading, path)
-    check_references(reading, path)
+    check_references(reading, path, register)
     return reading
+
+
+def load_register(path: Path) -> Register:
+    register = _validate(Register, path)
+    check_register(register, path)
+    return register
+
+
+def check_register(register: Register, path: Path) -> None:
+    """Ids unique across bodies and posts; unit_of, kind_of and post_in name bodies of it."""
+    bodies = _unique(path, "bodies", [b.id for b in register.bodies])
+    posts = _unique(path, "posts", [p.id for p in register.posts])
+    both = bodies & posts
+    if both:
+        raise AnnotationError(path, "posts", f"ids used for both a body and a post: {sorted(both)}")
+    for i, body in enumerate(register.bodies):
+        for field in ("unit_of", "kind_of"):
+            value = getattr(body, field)
+            if value is not None and value not in bodies:
+                raise AnnotationError(path, f"bodies[{i}] ({body.id})", f"{field}: unknown body {value!r}")
+    for i, post in enumerate(register.posts):
+        if post.post_in not in bodies:
+            raise AnnotationError(path, f"posts[{i}] ({post.id})", f"post_in: unknown body {post.post_in!r}")
 
 
 def load_metadata(path: Path) -> SourceMetadata:
@@ -322,32 +372,32 @@ def _unique(path: Path, section: str, ids: list[str]) -> set[str]:
     return seen
 
 
-def check_references(reading: Reading, path: Path) -> None:
-    """Every id an entry refers to exists, in the section it must be in."""
+def check_references(reading: Reading, path: Path, register: Register) -> None:
+    """Every id an entry refers to exists, in the section it must be in; every body or post
+    it refers to is a register entry this reading mentions."""
     actions = _unique(path, "actions", [a.id for a in reading.actions])
     functions = _unique(path, "functions", [f.id for f in reading.functions])
     categories = _unique(path, "talent_categories", [c.id for c in reading.talent_categories])
-    bodies = _unique(path, "bodies", [b.id for b in reading.bodies])
-    posts = _unique(path, "posts", [p.id for p in reading.posts])
+    mentioned = _unique(path, "mentions", [m.id for m in reading.mentions])
     conditions = _unique(path, "conditions", [c.id for c in reading.conditions])
     duties = _unique(path, "duties", [d.id for d in reading.duties])
     _unique(path, "appointments", [a.id for a in reading.appointments])
     _unique(path, "mechanisms", [m.id for m in reading.mechanisms])
-    both_agents = bodies & posts
-    if both_agents:
-        raise AnnotationError(path, "posts", f"ids used for both a body and a post: {sorted(both_agents)}")
+    for i, mention in enumerate(reading.mentions):
+        if register.agent(mention.id) is None:
+            raise AnnotationError(
+                path,
+                f"mentions[{i}] ({mention.id})",
+                "id: not an entry of the register (registry/agents.yaml)",
+            )
+    bodies = {b.id for b in register.bodies} & mentioned
+    posts = {p.id for p in register.posts} & mentioned
     agents = bodies | posts
 
     def need(entry: str, field: str, value: str | None, known: set[str], what: str) -> None:
         if value is not None and value not in known:
-            raise AnnotationError(path, entry, f"{field}: unknown {what} {value!r}")
+            raise AnnotationError(path, entry, f"{field}: {unknown(register, mentioned, value, what)}")
 
-    for i, body in enumerate(reading.bodies):
-        entry = f"bodies[{i}] ({body.id})"
-        need(entry, "unit_of", body.unit_of, bodies, "body")
-        need(entry, "kind_of", body.kind_of, bodies, "body")
-    for i, post in enumerate(reading.posts):
-        need(f"posts[{i}] ({post.id})", "post_in", post.post_in, bodies, "body")
     for i, ap in enumerate(reading.appointments):
         entry = f"appointments[{i}] ({ap.id})"
         for holder in ap.holders:
@@ -383,7 +433,14 @@ def check_references(reading: Reading, path: Path) -> None:
             need(entry, "action", step.action, actions, "action")
             need(entry, "duty", step.duty, duties, "duty")
     if reading.responsibilities is not None:
-        check_responsibilities(reading.responsibilities, path, bodies, actions)
+        check_responsibilities(reading.responsibilities, path, bodies, actions, need)
+
+
+def unknown(register: Register, mentioned: set[str], value: str, what: str) -> str:
+    """Why `value` is not a `what` the reading may refer to."""
+    if register.agent(value) is not None and value not in mentioned:
+        return f"{value!r} is in the register but not among this reading's mentions"
+    return f"unknown {what} {value!r}"
 
 
 def responsibility_duty_id(note: DivisionOfLabour, position: int) -> str:
@@ -400,13 +457,16 @@ def lead_of(responsibilities: Responsibilities, note: DivisionOfLabour) -> str |
 
 
 def check_responsibilities(
-    responsibilities: Responsibilities, path: Path, bodies: set[str], actions: set[str]
+    responsibilities: Responsibilities,
+    path: Path,
+    bodies: set[str],
+    actions: set[str],
+    need: Callable[..., None],
 ) -> None:
     """The division of labour names bodies of the reading, once each, one note per item, and
     a lead that the lead rule (列第一位者为牵头单位，下同) allows."""
     section = "responsibilities"
-    if responsibilities.assigner not in bodies:
-        raise AnnotationError(path, section, f"assigner: unknown body {responsibilities.assigner!r}")
+    need(section, "assigner", responsibilities.assigner, bodies, "body")
     if responsibilities.action not in actions:
         raise AnnotationError(
             path, section, f"action: unknown action {responsibilities.action!r} (add it under actions)"
@@ -419,8 +479,7 @@ def check_responsibilities(
             raise AnnotationError(path, entry, f"article: a second note for article {note.article}")
         seen.add(note.article)
         for body in note.bodies:
-            if body not in bodies:
-                raise AnnotationError(path, entry, f"bodies: unknown body {body!r}")
+            need(entry, "bodies", body, bodies, "body")
         repeated = sorted({b for b in note.bodies if note.bodies.count(b) > 1})
         if repeated:
             raise AnnotationError(path, entry, f"bodies: listed twice: {repeated}")

@@ -5,6 +5,7 @@ Output folder:
     ontology.ttl          the ontology graph
     documents/{doc}.ttl   one graph per document
     texts/{doc}.txt       the cleaned text the offsets index
+    register.ttl          the register graph: the bodies and posts the documents mention
     manifest.json         input hashes, namespaces and counts
     cache/build.json      what each part was built from (the key of its inputs) and the
                           sha256 of what it wrote: how the next build knows what to reuse
@@ -22,8 +23,10 @@ A document that fails does not stop the others: every failure is collected and r
 written to a fresh folder and swapped in only when every document succeeded, so the
 previous outputs stay as they were (and the next build rebuilds what this one built).
 
-Validation is per document. Consistency *between* documents (two readings that describe the
-same body) is the shared register's concern, and `dutygraph validate` checks the union.
+Validation is per document, against the ontology and the whole register. Bodies and posts
+are the register's (`registry/agents.yaml`), once for all documents; everything a document
+says is under its own IRI (id/document/{doc}/…), so no two documents' graphs describe the
+same resource, and a build in which they would is refused.
 """
 
 from __future__ import annotations
@@ -47,10 +50,10 @@ from rdflib import Graph, URIRef
 
 from .. import __version__
 from ..errors import DutygraphError
-from .annotations import AnnotationError, SourceMetadata, load_metadata, load_reading
+from .annotations import AnnotationError, Register, SourceMetadata, load_metadata, load_reading, load_register
 from .checks import quote_problems, validate_graph
 from .closure import materialise
-from .compile import DocumentCompiler
+from .compile import DocumentCompiler, compile_register
 from .document import DocumentError, ParsedDocument, parse
 from .errors import BuildError
 from .namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
@@ -65,6 +68,7 @@ CACHE_FORMAT = 1
 class BuildInputs:
     sources: Path = PACKAGE_DIR / "sources"
     annotations: Path = PACKAGE_DIR / "annotations"
+    register: Path = PACKAGE_DIR / "registry" / "agents.yaml"
     ontology: Path = PACKAGE_DIR / "dutygraph.ttl"
     shapes: Path = PACKAGE_DIR / "shapes.ttl"
 
@@ -127,22 +131,41 @@ def document_ids(sources: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class SharedInputs:
-    """What every document's build depends on (the register, once there is one, joins it)."""
+    """What every document's build depends on: the ontology, the shapes and the register."""
 
     ns: Namespaces
     ontology_name: str
     ontology: bytes
     shapes_name: str
     shapes: bytes
+    register_path: Path
+    register_bytes: bytes
+    register: Register
 
     @classmethod
     def read(cls, inputs: BuildInputs, ns: Namespaces) -> SharedInputs:
+        """Read them, and check the register (a bad one stops the whole build)."""
         ontology, shapes = read_bytes(inputs.ontology), read_bytes(inputs.shapes)
-        return cls(ns, inputs.ontology.name, ontology, inputs.shapes.name, shapes)
+        register_bytes = read_bytes(inputs.register)
+        register = load_register(inputs.register)
+        return cls(
+            ns,
+            inputs.ontology.name,
+            ontology,
+            inputs.shapes.name,
+            shapes,
+            inputs.register,
+            register_bytes,
+            register,
+        )
 
     @property
     def hashes(self) -> dict[str, str]:
-        return {self.ontology_name: sha256_bytes(self.ontology), self.shapes_name: sha256_bytes(self.shapes)}
+        return {
+            self.ontology_name: sha256_bytes(self.ontology),
+            self.shapes_name: sha256_bytes(self.shapes),
+            self.register_path.name: sha256_bytes(self.register_bytes),
+        }
 
     def ontology_key(self) -> str:
         """The ontology graph depends on the ontology file, the namespaces and the code."""
@@ -198,7 +221,9 @@ def check_header(meta: SourceMetadata, parsed: ParsedDocument, meta_path: Path) 
             raise AnnotationError(meta_path, f"header.{name}", f"{stated!r} is not the header: {where}")
 
 
-def compile_document(doc_id: str, inputs: BuildInputs, ns: Namespaces) -> tuple[Graph, str]:
+def compile_document(
+    doc_id: str, inputs: BuildInputs, ns: Namespaces, register: Register
+) -> tuple[Graph, str]:
     """One document's graph (not yet materialised) and its cleaned text; raise on any problem."""
     meta_path = inputs.sources / f"{doc_id}.meta.yaml"
     meta = load_metadata(meta_path)
@@ -222,27 +247,39 @@ def compile_document(doc_id: str, inputs: BuildInputs, ns: Namespaces) -> tuple[
     reading_path = inputs.annotations / f"{doc_id}.yaml"
     if not reading_path.exists():
         raise BuildError(f"{reading_path}: no curated reading for document {doc_id!r}")
-    reading = load_reading(reading_path)
+    reading = load_reading(reading_path, register)
     if reading.document != doc_id:
         raise AnnotationError(reading_path, "document", f"{reading.document!r} is not {doc_id!r}")
     graph = Graph()
-    DocumentCompiler(graph, ns, parsed, meta, reading, reading_path).compile()
+    DocumentCompiler(graph, ns, parsed, meta, reading, register, reading_path).compile()
     return graph, parsed.text
 
 
 @dataclass(frozen=True)
 class SharedGraphs:
-    """The shared inputs parsed: the ontology (its hierarchy materialised) and the shapes."""
+    """The shared inputs parsed: the ontology (its hierarchy materialised), the shapes and
+    the whole register (materialised), which every document is validated with."""
 
     ns: Namespaces
     ontology: Graph
     shapes: Graph
+    register: Register
+    register_graph: Graph
 
     @classmethod
     def parse(cls, shared: SharedInputs) -> SharedGraphs:
         ontology = parse_rdf(shared.ontology, shared.ontology_name, shared.ns)
         materialise(ontology, ontology)
-        return cls(shared.ns, ontology, parse_rdf(shared.shapes, shared.shapes_name, shared.ns))
+        shapes = parse_rdf(shared.shapes, shared.shapes_name, shared.ns)
+        return cls(shared.ns, ontology, shapes, shared.register, register_graph(shared, ontology, None))
+
+
+def register_graph(shared: SharedInputs, ontology: Graph, slugs: set[str] | None) -> Graph:
+    """The register's entries (those `slugs` need; all when None), materialised."""
+    graph = Graph()
+    compile_register(graph, shared.ns, shared.register, slugs)
+    materialise(graph, ontology)
+    return graph
 
 
 @dataclass(frozen=True)
@@ -288,6 +325,7 @@ def check_document(graph: Graph, shared: SharedGraphs, doc: DocumentInputs) -> N
     """Quotes against their offsets, then SHACL, on the document's graph plus the ontology."""
     union = Graph()
     union += shared.ontology
+    union += shared.register_graph
     union += graph
     problems = quote_problems(union, shared.ns)
     if problems:
@@ -302,7 +340,7 @@ def build_document(doc: DocumentInputs, shared_key: str, shared: SharedGraphs) -
     """Compile, materialise, validate and serialise one document; raise on any problem."""
     started = time.perf_counter()
     inputs = BuildInputs(sources=doc.meta_path.parent, annotations=doc.reading_path.parent)
-    graph, text = compile_document(doc.doc_id, inputs, shared.ns)
+    graph, text = compile_document(doc.doc_id, inputs, shared.ns, shared.register)
     materialise(graph, shared.ontology)
     check_document(graph, shared, doc)
     name = shared.ns.id[f"document/{doc.doc_id}"]
@@ -354,6 +392,28 @@ def build_ontology(shared: SharedInputs, graphs: SharedGraphs) -> OntologyOutput
     name = URIRef(shared.ns.ontology_iri)
     turtle = canonical_turtle(graphs.ontology, shared.ns)
     return OntologyOutput(shared.ontology_key(), turtle, nquad_lines(name, graphs.ontology))
+
+
+@dataclass(frozen=True)
+class RegisterOutput:
+    turtle: bytes  # register.ttl
+    nquads: list[str]
+
+
+def build_register(
+    shared: SharedInputs, graphs: SharedGraphs, documents: dict[str, DocumentOutput]
+) -> RegisterOutput:
+    """The register graph served: the entries the documents mention, and their parents."""
+    predicate = f"<{shared.ns.dg.mentionOf}> "
+    slugs = set()
+    for out in documents.values():
+        for line in out.nquads:
+            _, rest = line.split(" ", 1)
+            if rest.startswith(predicate):
+                slugs.add(rest[len(predicate) :].split(" ", 1)[0][1:-1].rsplit("/", 1)[-1])
+    graph = register_graph(shared, graphs.ontology, slugs)
+    name = shared.ns.id["register"]
+    return RegisterOutput(canonical_turtle(graph, shared.ns), nquad_lines(name, graph))
 
 
 # -- what the previous build left ------------------------------------------------------------
@@ -582,13 +642,15 @@ def build(
         raise BuildFailed(failures, len(ids))
 
     if shared_resources := defined_twice(outputs):
-        listener.note(
-            f"note: {len(shared_resources)} resource(s) are defined by more than one document, e.g. "
-            f"{shared_resources[0]}; each document is valid on its own, their union is not until "
-            "the shared register defines them once (`dutygraph validate` checks the union)"
+        listed = "\n".join(f"- {line}" for line in shared_resources[:20])
+        raise BuildError(
+            f"{len(shared_resources)} resource(s) are described by more than one document; a "
+            f"document describes only what is under its own IRI, bodies and posts are the "
+            f"register's; nothing was written:\n{listed}"
         )
+    register = build_register(shared, graphs or SharedGraphs.parse(shared), outputs)
     listener.note(f"writing {output}")
-    write_outputs(ontology, dict(sorted(outputs.items())), shared, output)
+    write_outputs(ontology, register, dict(sorted(outputs.items())), shared, output)
     built = sorted(doc.doc_id for doc in to_build)
     return BuildResult(built=built, reused=sorted(set(ids) - set(built)), written=True)
 
@@ -612,9 +674,10 @@ def compile_all(inputs: BuildInputs, ns: Namespaces | None = None) -> dict[str, 
     ns = ns or Namespaces()
     ontology, _ = read_rdf(inputs.ontology, ns)
     materialise(ontology, ontology)
+    register = load_register(inputs.register)
     graphs = {}
     for doc_id in document_ids(inputs.sources):
-        graph, _ = compile_document(doc_id, inputs, ns)
+        graph, _ = compile_document(doc_id, inputs, ns, register)
         materialise(graph, ontology)
         graphs[doc_id] = graph
     return graphs
@@ -623,9 +686,17 @@ def compile_all(inputs: BuildInputs, ns: Namespaces | None = None) -> dict[str, 
 # -- writing ---------------------------------------------------------------------------------
 
 
-def manifest(ontology: OntologyOutput, documents: dict[str, DocumentOutput], shared: SharedInputs) -> dict:
+def manifest(
+    ontology: OntologyOutput,
+    register: RegisterOutput,
+    documents: dict[str, DocumentOutput],
+    shared: SharedInputs,
+) -> dict:
     inputs = dict(shared.hashes)
-    graphs = {shared.ns.ontology_iri: len(ontology.nquads)}
+    graphs = {
+        shared.ns.ontology_iri: len(ontology.nquads),
+        str(shared.ns.id["register"]): len(register.nquads),
+    }
     for doc_id, out in documents.items():
         inputs.update(out.inputs)
         graphs[str(shared.ns.id[f"document/{doc_id}"])] = out.triples
@@ -638,17 +709,25 @@ def manifest(ontology: OntologyOutput, documents: dict[str, DocumentOutput], sha
 
 
 def output_files(
-    ontology: OntologyOutput, documents: dict[str, DocumentOutput], shared: SharedInputs
+    ontology: OntologyOutput,
+    register: RegisterOutput,
+    documents: dict[str, DocumentOutput],
+    shared: SharedInputs,
 ) -> dict[str, bytes]:
     """Every file of the output folder but the cache record, by path inside it."""
     files = {
-        "dataset.nq": join_nquads([ontology.nquads, *(out.nquads for out in documents.values())]),
+        "dataset.nq": join_nquads(
+            [ontology.nquads, register.nquads, *(out.nquads for out in documents.values())]
+        ),
         "ontology.ttl": ontology.turtle,
+        "register.ttl": register.turtle,
     }
     for doc_id, out in documents.items():
         files[f"documents/{doc_id}.ttl"] = out.turtle
         files[f"texts/{doc_id}.txt"] = out.text.encode("utf-8")
-    text = json.dumps(manifest(ontology, documents, shared), ensure_ascii=False, indent=2, sort_keys=True)
+    text = json.dumps(
+        manifest(ontology, register, documents, shared), ensure_ascii=False, indent=2, sort_keys=True
+    )
     files["manifest.json"] = f"{text}\n".encode()
     return files
 
@@ -682,12 +761,16 @@ def check_output(output: Path) -> None:
 
 
 def write_outputs(
-    ontology: OntologyOutput, documents: dict[str, DocumentOutput], shared: SharedInputs, output: Path
+    ontology: OntologyOutput,
+    register: RegisterOutput,
+    documents: dict[str, DocumentOutput],
+    shared: SharedInputs,
+    output: Path,
 ) -> None:
     """Write every file into a fresh folder, then swap it in place of `output`."""
     check_output(output)
     output = output.resolve()
-    files = output_files(ontology, documents, shared)
+    files = output_files(ontology, register, documents, shared)
     files[CACHE_FILE] = cache_record(ontology, documents, files)
     # mkdir, not mkdtemp: the staging folder becomes the output, and should have the mode
     # of any new folder (0777 less the umask), not mkdtemp's 0700. The files in it are made

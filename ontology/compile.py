@@ -20,15 +20,18 @@ from .annotations import (
     DivisionOfLabour,
     Duty,
     Mechanism,
+    Post,
     Quoted,
     Reading,
+    Register,
     SourceMetadata,
     Text,
     lead_of,
     responsibility_duty_id,
 )
 from .document import ParsedDocument, Part
-from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, Namespaces
+from .iris import document_iri, register_iri, scoped_iri
+from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, VOID, Namespaces
 
 CONTEXT_CHARS = 32  # prefix / suffix length of a TextQuoteSelector
 
@@ -79,12 +82,17 @@ class DocumentCompiler:
         parsed: ParsedDocument,
         meta: SourceMetadata,
         reading: Reading,
+        register: Register,
         annotation_file: Path,
     ) -> None:
         self.g, self.ns, self.doc, self.meta, self.reading = graph, ns, parsed, meta, reading
-        self.file = annotation_file
+        self.register, self.file = register, annotation_file
         self.dg, self.id = ns.dg, ns.id
-        self.doc_iri = self.id[f"document/{meta.id}"]
+        self.doc_iri = document_iri(ns, meta.id)
+
+    def scoped(self, kind: str, local: str) -> URIRef:
+        """What this document says lives under its IRI: id/document/{doc}/{kind}/{local}."""
+        return scoped_iri(self.ns, self.meta.id, kind, local)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -166,14 +174,13 @@ class DocumentCompiler:
         return at
 
     def agent(self, slug: str) -> URIRef:
-        bodies = {b.id for b in self.reading.bodies}
-        return self.id[f"body/{slug}"] if slug in bodies else self.id[f"post/{slug}"]
+        return agent_iri(self.ns, self.register, slug)
 
     def agent_labels(self, slug: str) -> tuple[str, str]:
-        for item in (*self.reading.bodies, *self.reading.posts):
-            if item.id == slug:
-                return item.zh, item.en
-        raise KeyError(slug)
+        entry = self.register.agent(slug)
+        if entry is None:
+            raise KeyError(slug)
+        return entry.zh, entry.en
 
     def action_labels(self, slug: str) -> tuple[str, str]:
         action = next(a for a in self.reading.actions if a.id == slug)
@@ -190,8 +197,7 @@ class DocumentCompiler:
             "talent_categories", self.reading.talent_categories, "talent-category", self.dg.TalentCategory
         )
         self.concepts("conditions", self.reading.conditions, "condition", self.dg.Condition)
-        self.bodies()
-        self.posts()
+        self.mentions()
         self.appointments()
         self.relations()
         self.duties()
@@ -234,9 +240,11 @@ class DocumentCompiler:
         issuer = self.meta.issuer
         if issuer is not None:
             if issuer.body is not None:
-                if issuer.body not in {b.id for b in self.reading.bodies}:
+                if self.register.body(issuer.body) is None or issuer.body not in {
+                    m.id for m in self.reading.mentions
+                }:
                     raise AnnotationError(
-                        self.file, "meta.issuer", f"body: {issuer.body!r} is not a body of the reading"
+                        self.file, "meta.issuer", f"body: {issuer.body!r} is not a body the reading mentions"
                     )
                 self.add(doc, ELI.passed_by, self.id[f"body/{issuer.body}"])
             self.add(doc, DCTERMS.creator, Literal(issuer.zh, lang="zh"))
@@ -303,7 +311,7 @@ class DocumentCompiler:
     # -- vocabularies of the document -----------------------------------------------------
 
     def scheme(self, slug: str, zh: str, en: str) -> URIRef:
-        iri = self.id[f"scheme/{slug}"]
+        iri = self.scoped("scheme", slug)
         self.add(iri, RDF.type, SKOS.ConceptScheme)
         self.label(iri, zh, en)
         return iri
@@ -311,7 +319,7 @@ class DocumentCompiler:
     def actions(self) -> None:
         scheme = self.scheme("actions", "行为", "Actions")
         for action in self.reading.actions:
-            iri = self.id[f"action/{action.id}"]
+            iri = self.scoped("action", action.id)
             self.add(iri, RDF.type, self.dg.Action)
             self.add(iri, SKOS.inScheme, scheme)
             self.label(iri, action.zh, action.en, action.alt_zh, action.alt_en)
@@ -319,7 +327,7 @@ class DocumentCompiler:
     def concepts(self, section: str, items: list[Concept], path: str, cls: URIRef) -> None:
         scheme = self.scheme(section.replace("_", "-"), *SCHEME_LABELS[section])
         for index, item in enumerate(items):
-            iri = self.id[f"{path}/{item.id}"]
+            iri = self.scoped(path, item.id)
             self.add(iri, RDF.type, cls)
             self.add(iri, SKOS.inScheme, scheme)
             self.label(iri, item.zh, item.en, item.alt_zh, item.alt_en)
@@ -327,39 +335,26 @@ class DocumentCompiler:
 
     # -- bodies, posts and how they relate -----------------------------------------------------
 
-    def bodies(self) -> None:
-        for index, body in enumerate(self.reading.bodies):
-            iri = self.id[f"body/{body.id}"]
-            self.add(iri, RDF.type, self.body_class(body))
-            self.add(iri, ORG.classification, self.dg[f"kind-{body.kind}"])
-            if body.unit_of:
-                self.add(iri, ORG.unitOf, self.id[f"body/{body.unit_of}"])
-            if body.kind_of:
-                self.add(iri, self.dg.isKindOf, self.id[f"body/{body.kind_of}"])
-            self.label(iri, body.zh, body.en, body.alt_zh, body.alt_en)
-            self.source(iri, body, f"bodies[{index}] ({body.id})")
-
-    def body_class(self, body: Body) -> URIRef:
-        return BODY_CLASS.get(body.class_, self.dg.SocialGroup)
-
-    def posts(self) -> None:
-        for index, post in enumerate(self.reading.posts):
-            iri = self.id[f"post/{post.id}"]
-            self.add(iri, RDF.type, ORG.Post)
-            self.add(iri, ORG.postIn, self.id[f"body/{post.post_in}"])
-            self.label(iri, post.zh, post.en, post.alt_zh, post.alt_en)
-            self.source(iri, post, f"posts[{index}] ({post.id})")
+    def mentions(self) -> None:
+        """Where this document names each register entry it refers to."""
+        for index, mention in enumerate(self.reading.mentions):
+            iri = self.scoped("mention", mention.id)
+            zh, en = self.agent_labels(mention.id)
+            self.add(iri, RDF.type, self.dg.Mention)
+            self.add(iri, self.dg.mentionOf, self.agent(mention.id))
+            self.label(iri, f"{self.meta.title.zh}中的“{zh}”", f"{en}, as named in {self.meta.title.en}")
+            self.source(iri, mention, f"mentions[{index}] ({mention.id})")
 
     def appointments(self) -> None:
         for index, ap in enumerate(self.reading.appointments):
-            iri = self.id[f"appointment/{ap.id}"]
+            iri = self.scoped("appointment", ap.id)
             appointed = self.id[f"post/{ap.appointed_to}"]
             self.add(iri, RDF.type, self.dg.ExOfficioAppointment)
             for holder in ap.holders:
                 self.add(iri, self.dg.holder, self.id[f"post/{holder}"])
             self.add(iri, self.dg.appointedTo, appointed)
             if ap.condition:
-                self.add(iri, self.dg.condition, self.id[f"condition/{ap.condition}"])
+                self.add(iri, self.dg.condition, self.scoped("condition", ap.condition))
             elif len(ap.holders) == 1:
                 # only an unconditional, single-holder appointment is a plain fact
                 self.add(self.id[f"post/{ap.holders[0]}"], self.dg.servesExOfficioAs, appointed)
@@ -377,7 +372,7 @@ class DocumentCompiler:
         for index, rel in enumerate(self.reading.relations):
             key = f"{rel.subject}.{rel.relation}.{rel.object}"
             seen[key] = seen.get(key, 0) + 1
-            iri = self.id[f"relation/{key}" + (f"-{seen[key]}" if seen[key] > 1 else "")]
+            iri = self.scoped("relation", key + (f"-{seen[key]}" if seen[key] > 1 else ""))
             subject, obj = self.agent(rel.subject), self.agent(rel.object)
             predicate = self.relation_predicate(rel.relation)
             self.add(iri, RDF.type, self.dg.RelationStatement)
@@ -386,7 +381,7 @@ class DocumentCompiler:
             self.add(iri, RDF.object, obj)
             if rel.condition:
                 # a relation that holds only under a condition is not asserted as a fact
-                self.add(iri, self.dg.condition, self.id[f"condition/{rel.condition}"])
+                self.add(iri, self.dg.condition, self.scoped("condition", rel.condition))
             else:
                 self.add(subject, predicate, obj)
             s_zh, s_en = self.agent_labels(rel.subject)
@@ -401,25 +396,25 @@ class DocumentCompiler:
             self.duty(duty, f"duties[{index}] ({duty.id})")
 
     def duty(self, duty: Duty, entry: str) -> None:
-        iri = self.id[f"duty/{duty.id}"]
+        iri = self.scoped("duty", duty.id)
         self.add(iri, RDF.type, MODALITY_CLASS.get(duty.modality, self.dg.Encouragement))
         self.add(iri, ODRL.assignee, self.agent(duty.actor))
         self.add(iri, self.dg.actorImplied, Literal(duty.implied))
         self.add(iri, self.dg.modality, self.dg[duty.modality])
-        self.add(iri, ODRL.action, self.id[f"action/{duty.action}"])
+        self.add(iri, ODRL.action, self.scoped("action", duty.action))
         self.text(iri, self.dg.object, duty.object)
         if duty.assigner:
             self.add(iri, ODRL.assigner, self.agent(duty.assigner))
             self.add(iri, self.dg.assignerImplied, Literal(duty.assigner_implied))
         if duty.guided_by:
-            self.add(iri, self.dg.guidedBy, self.id[f"duty/{duty.guided_by}"])
+            self.add(iri, self.dg.guidedBy, self.scoped("duty", duty.guided_by))
         for body in duty.concerns:
             self.add(iri, self.dg.concerns, self.agent(body))
         self.constraints(iri, duty)
         for value in duty.functions:
-            self.add(iri, self.dg.servesFunction, self.id[f"function/{value}"])
+            self.add(iri, self.dg.servesFunction, self.scoped("function", value))
         for value in duty.talent_categories:
-            self.add(iri, self.dg.concernsTalentCategory, self.id[f"talent-category/{value}"])
+            self.add(iri, self.dg.concernsTalentCategory, self.scoped("talent-category", value))
         actor_zh, actor_en = self.agent_labels(duty.actor)
         action_zh, action_en = self.action_labels(duty.action)
         self.label(
@@ -460,7 +455,7 @@ class DocumentCompiler:
         for condition in duty.conditions:
             number += 1
             constraint = URIRef(f"{iri}/constraint/{number}")
-            condition_iri = self.id[f"condition/{condition}"]
+            condition_iri = self.scoped("condition", condition)
             self.add(iri, ODRL.constraint, constraint)
             self.add(iri, self.dg.condition, condition_iri)
             self.add(constraint, RDF.type, ODRL.Constraint)
@@ -480,7 +475,7 @@ class DocumentCompiler:
     def division_of_labour(self, note: DivisionOfLabour, entry: str) -> None:
         section = self.reading.responsibilities
         assert section is not None
-        iri = self.id[f"division-of-labour/a{note.article:02d}"]
+        iri = self.scoped("division-of-labour", f"a{note.article:02d}")
         item_zh, item_en = self.part_names(self.doc.part(note.article))
         names_zh = "、".join(self.agent_labels(b)[0] for b in note.bodies)
         self.add(iri, RDF.type, self.dg.DivisionOfLabour)
@@ -496,13 +491,13 @@ class DocumentCompiler:
             self.add(iri, self.dg.leadRule, Literal(rule.quote, lang="zh"))
         action_zh, action_en = self.action_labels(section.action)
         for position, body in enumerate(note.bodies, start=1):
-            duty = self.id[f"duty/{responsibility_duty_id(note, position)}"]
+            duty = self.scoped("duty", responsibility_duty_id(note, position))
             role = "role-lead" if body == lead else "role-co-responsible"
             self.add(duty, RDF.type, ODRL.Duty)
             self.add(duty, ODRL.assignee, self.agent(body))
             self.add(duty, self.dg.actorImplied, Literal(False))
             self.add(duty, self.dg.modality, self.dg.obligation)
-            self.add(duty, ODRL.action, self.id[f"action/{section.action}"])
+            self.add(duty, ODRL.action, self.scoped("action", section.action))
             self.text(duty, self.dg.object, note.object)
             self.add(duty, ODRL.assigner, self.agent(section.assigner))
             self.add(duty, self.dg.assignerImplied, Literal(section.assigner_implied))
@@ -525,7 +520,7 @@ class DocumentCompiler:
             self.mechanism(mechanism, f"mechanisms[{index}] ({mechanism.id})")
 
     def mechanism(self, mechanism: Mechanism, entry: str) -> None:
-        iri = self.id[f"mechanism/{mechanism.id}"]
+        iri = self.scoped("mechanism", mechanism.id)
         self.add(iri, RDF.type, self.dg.Mechanism)
         self.label(iri, mechanism.zh, mechanism.en, mechanism.alt_zh, mechanism.alt_en)
         self.source(iri, mechanism, entry)
@@ -543,10 +538,10 @@ class DocumentCompiler:
             self.add(step_iri, self.dg.order, Literal(order))
             self.add(step_iri, self.dg.actor, self.agent(step.actor))
             self.add(step_iri, self.dg.actorImplied, Literal(implied))
-            self.add(step_iri, ODRL.action, self.id[f"action/{step.action}"])
+            self.add(step_iri, ODRL.action, self.scoped("action", step.action))
             self.text(step_iri, self.dg.object, step.object)
             if step.duty:
-                self.add(step_iri, self.dg.basedOn, self.id[f"duty/{step.duty}"])
+                self.add(step_iri, self.dg.basedOn, self.scoped("duty", step.duty))
             if previous is not None:
                 self.add(previous, self.dg.nextStep, step_iri)
             actor_zh, actor_en = self.agent_labels(step.actor)
@@ -556,3 +551,70 @@ class DocumentCompiler:
             )
             self.source(step_iri, step, f"{entry}.steps[{order - 1}]")
             previous = step_iri
+
+
+# -- the register: every body and post, once for all documents ----------------------------------
+
+
+def agent_iri(ns: Namespaces, register: Register, slug: str) -> URIRef:
+    return register_iri(ns, "post" if isinstance(register.agent(slug), Post) else "body", slug)
+
+
+def compile_register(graph: Graph, ns: Namespaces, register: Register, slugs: set[str] | None = None) -> None:
+    """The register's entries (those in `slugs`, and what they are units, kinds or posts of;
+    all when None) with their classes, kinds, labels and structure. Their sources are the
+    documents' mentions."""
+    wanted = register_closure(register, slugs)
+
+    def add(s: Node, p: Node, o: Node) -> None:
+        graph.add((s, p, o))  # type: ignore[arg-type]
+
+    def label(iri: URIRef, entry: Body | Post) -> None:
+        for value, lang in ((entry.zh, "zh"), (entry.en, "en")):
+            add(iri, SKOS.prefLabel, Literal(value, lang=lang))
+            add(iri, RDFS.label, Literal(value, lang=lang))
+        for values, lang in ((entry.alt_zh, "zh"), (entry.alt_en, "en")):
+            for value in values:
+                add(iri, SKOS.altLabel, Literal(value, lang=lang))
+        for value, lang in ((entry.note_zh, "zh"), (entry.note_en, "en")):
+            if value:
+                add(iri, SKOS.note, Literal(value, lang=lang))
+
+    # the register graph says where every IRI of the data lives: a reader of a store learns
+    # the data namespace from it (and the ontology's from vann:preferredNamespaceUri)
+    add(ns.id["register"], RDF.type, VOID.Dataset)
+    add(ns.id["register"], VOID.uriSpace, Literal(ns.data))
+    for body in register.bodies:
+        if body.id not in wanted:
+            continue
+        iri = ns.id[f"body/{body.id}"]
+        add(iri, RDF.type, BODY_CLASS.get(body.class_, ns.dg.SocialGroup))
+        add(iri, ORG.classification, ns.dg[f"kind-{body.kind}"])
+        if body.unit_of:
+            add(iri, ORG.unitOf, ns.id[f"body/{body.unit_of}"])
+        if body.kind_of:
+            add(iri, ns.dg.isKindOf, ns.id[f"body/{body.kind_of}"])
+        label(iri, body)
+    for post in register.posts:
+        if post.id not in wanted:
+            continue
+        iri = ns.id[f"post/{post.id}"]
+        add(iri, RDF.type, ORG.Post)
+        add(iri, ORG.postIn, ns.id[f"body/{post.post_in}"])
+        label(iri, post)
+
+
+def register_closure(register: Register, slugs: set[str] | None) -> set[str]:
+    """`slugs` and every entry they are a unit, a kind or a post of, transitively."""
+    if slugs is None:
+        return {b.id for b in register.bodies} | {p.id for p in register.posts}
+    wanted, todo = set(), list(slugs)
+    while todo:
+        slug = todo.pop()
+        entry = register.agent(slug)
+        if slug in wanted or entry is None:
+            continue
+        wanted.add(slug)
+        parents = (entry.post_in,) if isinstance(entry, Post) else (entry.unit_of, entry.kind_of)
+        todo.extend(p for p in parents if p)
+    return wanted

@@ -33,6 +33,7 @@ STANDARD_PREFIXES = {
     "owl": OWL,
     "xsd": XSD,
     "vann": VANN,
+    "void": VOID,
 }
 
 __all__ = [

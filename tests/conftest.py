@@ -48,4 +48,5 @@ def inputs_copy(tmp_path: Path) -> BuildInputs:
     """A private copy of every build input, for tests that break one."""
     sources = shutil.copytree(PACKAGE_DIR / "sources", tmp_path / "sources")
     annotations = shutil.copytree(PACKAGE_DIR / "annotations", tmp_path / "annotations")
-    return BuildInputs(sources=sources, annotations=annotations)
+    register = shutil.copytree(PACKAGE_DIR / "registry", tmp_path / "registry") / "agents.yaml"
+    return BuildInputs(sources=sources, annotations=annotations, register=register)

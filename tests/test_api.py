@@ -1,7 +1,7 @@
 """The REST API as a user meets it: `dutygraph serve` on 127.0.0.1, asked over HTTP.
 
-Every answer that names a duty is checked against the words of the document: its quote is
-exactly `text[start:end]` of the cleaned text the API itself serves.
+Every answer that names a duty is checked against the words of its document: its quote is
+exactly `text[start:end]` of the cleaned text the API itself serves for that document.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from dutygraph.api.examples import EXAMPLES, SAMPLE_REQUESTS, trim
 
 DOC = "party-talent-work-opinion"
+SECOND = "employment-promotion-opinion-2018"
 JSON = "application/json"
 SIX_TASKS = ["战略思想研究", "总体规划制定", "重要政策统筹", "创新工程策划", "重点人才培养", "重大典型宣传"]
 
@@ -33,8 +34,15 @@ def client(server: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def document_text(client: httpx.Client) -> str:
-    return get(client, f"/api/documents/{DOC}/text")["text"]
+def texts(client: httpx.Client) -> dict[str, str]:
+    """The cleaned text of every document the API holds, by document id."""
+    listed = get(client, "/api/documents")["items"]
+    return {d["id"]: get(client, f"/api/documents/{d['id']}/text")["text"] for d in listed}
+
+
+@pytest.fixture(scope="session")
+def document_text(texts: dict[str, str]) -> str:
+    return texts[DOC]
 
 
 def get(client: httpx.Client, url: str, **params: Any) -> Any:
@@ -43,9 +51,11 @@ def get(client: httpx.Client, url: str, **params: Any) -> Any:
     return response.json()
 
 
-def assert_quoted(text: str, quote: dict) -> None:
-    """A duty, or a quote, is the very words at its offsets (a duty keeps them in `source`)."""
+def assert_quoted(texts: dict[str, str], quote: dict) -> None:
+    """A duty, or a quote, is the very words at its offsets in the document it names (a duty
+    keeps them in `source`)."""
     offsets = quote.get("source", quote)
+    text = texts[offsets["document"]]
     assert text[offsets["start"] : offsets["end"]] == quote["text_zh"], quote
 
 
@@ -58,21 +68,25 @@ def test_health_names_the_document(client: httpx.Client) -> None:
     assert health["status"] == "ok" and DOC in health["documents"] and health["triples"] > 0
 
 
-def test_every_duty_quote_is_the_text_at_its_offsets(client: httpx.Client, document_text: str) -> None:
+def test_every_duty_quote_is_the_text_at_its_offsets(client: httpx.Client, texts: dict[str, str]) -> None:
     duties = get(client, "/api/duties", limit=500)
     assert duties["total"] == len(duties["items"]) > 100
+    assert {d["source"]["document"] for d in duties["items"]} == set(texts) == {DOC, SECOND}
     for duty in duties["items"]:
-        assert_quoted(document_text, duty)
+        assert_quoted(texts, duty)
 
 
-def test_who_approves_major_matters_is_the_party_committee(client: httpx.Client, document_text: str) -> None:
+def test_who_approves_major_matters_is_the_party_committee(
+    client: httpx.Client, texts: dict[str, str], document_text: str
+) -> None:
     answer = get(client, "/api/responsibilities", q="审定")
     first = answer["items"][0]
     assert first["actor"]["id"] == "party-committee"
     held = [d for d, how in zip(first["duties"], first["how"], strict=True) if how == "holds"]
     approve = next(d for d in held if d["action_zh"] == "审定")
     assert approve["article"] == 10 and approve["modality"] == "obligation"
-    assert_quoted(document_text, approve)
+    assert_quoted(texts, approve)
+    assert approve["source"]["document"] == DOC
     sentence = "重大事项要报同级党委（党组）审定"
     at = document_text.index(sentence)
     assert at <= approve["source"]["start"] < approve["source"]["end"] <= at + len(sentence)
@@ -82,7 +96,7 @@ def test_who_approves_major_matters_is_the_party_committee(client: httpx.Client,
     assert all(r["score"] <= first["score"] for r in answer["items"])
 
 
-def test_english_questions_find_the_same_duties(client: httpx.Client, document_text: str) -> None:
+def test_english_questions_find_the_same_duties(client: httpx.Client, texts: dict[str, str]) -> None:
     approve = get(client, "/api/responsibilities", q="approve")["items"][0]
     assert approve["actor"]["id"] == "party-committee"
     assert any("审定" in d["text_zh"] for d in approve["duties"])
@@ -91,12 +105,12 @@ def test_english_questions_find_the_same_duties(client: httpx.Client, document_t
     assert {"enterprise", "social-organization"} <= holders
     for row in fund:
         for duty in row["duties"]:
-            assert_quoted(document_text, duty)
+            assert_quoted(texts, duty)
     assert any("人才发展基金" in d["text_zh"] for r in fund for d in r["duties"])
 
 
 def test_organization_department_at_central_level_has_the_six_tasks(
-    client: httpx.Client, document_text: str
+    client: httpx.Client, texts: dict[str, str], document_text: str
 ) -> None:
     duties = get(client, "/api/bodies/organization-department/duties", level="central", limit=500)["items"]
     assert duties and all("central" in d["levels"] for d in duties)
@@ -104,14 +118,14 @@ def test_organization_department_at_central_level_has_the_six_tasks(
     assert set(SIX_TASKS) <= quotes
     assert "中央和省级组织部门要重点抓好" + "、".join(SIX_TASKS) + "等工作" in document_text
     for duty in duties:
-        assert_quoted(document_text, duty)
+        assert_quoted(texts, duty)
     sixth = get(client, "/api/bodies/organization-department/duties", level="central", article=6, limit=500)
     assert all(d["article"] == 6 for d in sixth["items"]) and set(SIX_TASKS) <= {
         d["text_zh"] for d in sixth["items"]
     }
 
 
-def test_duties_of_units_and_posts_are_marked_via(client: httpx.Client, document_text: str) -> None:
+def test_duties_of_units_and_posts_are_marked_via(client: httpx.Client, texts: dict[str, str]) -> None:
     url = "/api/bodies/party-committee/duties"
     everything = get(client, url, limit=500)
     own = get(client, url, include_parts="false", limit=500)
@@ -120,13 +134,13 @@ def test_duties_of_units_and_posts_are_marked_via(client: httpx.Client, document
     secretary = [d for d in everything["items"] if d["via"] == "party-secretary"]
     assert secretary and secretary[0]["actor"]["id"] == "party-secretary"
     assert "党委（党组）书记要带头抓好人才工作" in secretary[0]["text_zh"]
-    assert_quoted(document_text, secretary[0])
+    assert_quoted(texts, secretary[0])
     vias = {d["via"] for d in everything["items"]}
     assert {"organization-department", "standing-committee-member"} <= vias
     assert get(client, "/api/bodies/party-committee")["duty_count"] == own["total"]
 
 
-def test_the_leading_group_has_its_posts(client: httpx.Client, document_text: str) -> None:
+def test_the_leading_group_has_its_posts(client: httpx.Client, texts: dict[str, str]) -> None:
     group = get(client, "/api/bodies/talent-work-leading-group")
     assert group["label_zh"] == "人才工作领导小组"
     assert {p["id"] for p in group["posts"]} >= {
@@ -138,21 +152,28 @@ def test_the_leading_group_has_its_posts(client: httpx.Client, document_text: st
     assert established["other"]["id"] == "party-committee" and established["direction"] == "incoming"
     assert established["source"]["text_zh"] == "县级以上地方党委建立人才工作领导小组"
     for relation in group["relations"]:
-        assert_quoted(document_text, relation["source"])
-    assert_quoted(document_text, group["source"])
+        assert_quoted(texts, relation["source"])
+    # where each document names it: the first names it in article 5
+    mentions = group["mentions"]
+    assert DOC in {m["document"] for m in mentions}
+    assert len({m["document"] for m in mentions}) == len(mentions)  # one quote per document
+    for mention in mentions:
+        assert "领导小组" in mention["text_zh"]
+        assert_quoted(texts, mention)
 
 
 def test_what_employers_must_do_includes_what_the_party_committee_guides_them_to(
     client: httpx.Client, document_text: str
 ) -> None:
-    """Article 8: 引导和督促各用人单位…，自觉做好本单位人才培养、引进和使用工作 lays the guiding
-    duty on the Party committee and the talent work itself on the employers."""
-    duties = client.get("/api/bodies/employer/duties", params={"article": 8}).json()["items"]
+    """Article 8 of the first document: 引导和督促各用人单位…，自觉做好本单位人才培养、引进和使用工作
+    lays the guiding duty on the Party committee and the talent work itself on the employers."""
+    duties = client.get("/api/bodies/employer/duties", params={"article": 8, "document": DOC}).json()["items"]
+    assert duties and {d["source"]["document"] for d in duties} == {DOC}
     assert {d["modality"] for d in duties} == {"obligation"}
     assert any("自觉做好本单位人才培养、引进和使用工作" in d["text_zh"] for d in duties)
     for duty in duties:
         guiding = client.get(f"/api/duties/{duty['guided_by']}").json()
-        assert guiding["actor"]["id"] == "party-committee"
+        assert guiding["actor"]["id"] == "party-committee" and guiding["source"]["document"] == DOC
         # both quotes lie in one sentence of the article
         sentence_start = document_text.rfind("。", 0, duty["source"]["start"])
         sentence_end = document_text.find("。", duty["source"]["end"])
@@ -164,10 +185,14 @@ def test_permissions_and_encouragements_are_told_apart(client: httpx.Client) -> 
     assert permitted and all(d["modality"] == "permission" for d in permitted)
     assert any(d["text_zh"] == "党委、政府有关职能部门可根据实际需要建立人才工作机构" for d in permitted)
     encouraged = get(client, "/api/bodies/enterprise/duties", modality="encouragement")["items"]
-    assert [d["text_zh"] for d in encouraged] == ["鼓励支持企业和社会组织建立人才发展基金"]
+    assert encouraged and all(d["modality"] == "encouragement" for d in encouraged)
+    in_doc = [d["text_zh"] for d in encouraged if d["source"]["document"] == DOC]
+    assert in_doc == ["鼓励支持企业和社会组织建立人才发展基金"]
+    scoped = get(client, "/api/bodies/enterprise/duties", modality="encouragement", document=DOC)["items"]
+    assert [d["text_zh"] for d in scoped] == in_doc
 
 
-def test_county_level_duties_come_with_their_conditions(client: httpx.Client, document_text: str) -> None:
+def test_county_level_duties_come_with_their_conditions(client: httpx.Client, texts: dict[str, str]) -> None:
     county = get(client, "/api/duties", level="county", limit=500)
     assert county["items"] and all("county" in d["levels"] for d in county["items"])
     conditional = [d for d in county["items"] if has_condition(d, "有条件的县（市）")]
@@ -176,7 +201,7 @@ def test_county_level_duties_come_with_their_conditions(client: httpx.Client, do
     without = [d for d in county["items"] if has_condition(d, "暂无条件设立专门机构的县（市）")]
     assert any("要有专人负责人才工作" in d["text_zh"] for d in without)
     for duty in county["items"]:
-        assert_quoted(document_text, duty)
+        assert_quoted(texts, duty)
     wider = get(client, "/api/duties", level="county", include_unconstrained="true", limit=500)
     assert wider["total"] > county["total"]
     central = get(client, "/api/duties", level="central", limit=500)["items"]
@@ -186,7 +211,7 @@ def test_county_level_duties_come_with_their_conditions(client: httpx.Client, do
 
 
 def test_article_10_is_a_procedure_ending_with_the_party_committee_approving(
-    client: httpx.Client, document_text: str
+    client: httpx.Client, texts: dict[str, str]
 ) -> None:
     procedures = get(client, "/api/procedures")["items"]
     assert sorted(p["article"] for p in procedures) == [10, 11, 12, 13]
@@ -199,12 +224,14 @@ def test_article_10_is_a_procedure_ending_with_the_party_committee_approving(
     review = steps[actions.index("审议")]
     assert review["actor"]["id"] == "talent-work-leading-group"
     for step in steps:
-        assert_quoted(document_text, step["source"])
+        assert_quoted(texts, step["source"])
         assert get(client, f"/api/duties/{step['duty']}")["article"] == 10
-    assert_quoted(document_text, decision["source"])
+    assert_quoted(texts, decision["source"])
 
 
-def test_leading_group_composition_under_each_condition(client: httpx.Client, document_text: str) -> None:
+def test_leading_group_composition_under_each_condition(
+    client: httpx.Client, texts: dict[str, str], document_text: str
+) -> None:
     answer = get(client, "/api/leading-group")
     groups = answer["items"]
     assert answer["total"] == len(groups) == 3
@@ -214,7 +241,8 @@ def test_leading_group_composition_under_each_condition(client: httpx.Client, do
         appointments = [a for a in group["appointments"] if a["appointed_to"]["id"] == appointed_to]
         return {holder["id"] for a in appointments for holder in a["holders"]}
 
-    principal, organization = "group-headed-by-principal-leader", "group-headed-by-organization-head"
+    principal = f"{DOC}/group-headed-by-principal-leader"
+    organization = f"{DOC}/group-headed-by-organization-head"
     assert posts(principal, "leading-group-head") == {
         "party-committee-principal-leader",
         "government-principal-leader",
@@ -230,7 +258,7 @@ def test_leading_group_composition_under_each_condition(client: httpx.Client, do
         if group["condition"]:
             assert group["condition"]["label_zh"] in document_text
         for appointment in group["appointments"]:
-            assert_quoted(document_text, appointment["source"])
+            assert_quoted(texts, appointment["source"])
 
 
 def test_path_from_organization_department_to_the_leading_group(client: httpx.Client) -> None:
@@ -261,7 +289,7 @@ def test_neighbourhood_grows_with_depth_and_its_edges_join_its_nodes(client: htt
     near, far = get(client, url, depth=1), get(client, url, depth=2)
     near_ids, far_ids = {n["id"] for n in near["nodes"]}, {n["id"] for n in far["nodes"]}
     assert near_ids < far_ids
-    assert {"party-committee", "a10-2"} <= near_ids  # who sets it up; a duty it holds
+    assert {"party-committee", f"{DOC}/a10-2"} <= near_ids  # who sets it up; a duty it holds
     for answer in (near, far):
         assert answer["nodes"][0] == {**answer["nodes"][0], "id": "talent-work-leading-group", "distance": 0}
         assert all(n["distance"] <= answer["depth"] for n in answer["nodes"])
@@ -276,26 +304,28 @@ def test_the_party_committee_is_the_most_central(client: httpx.Client) -> None:
     assert rows[0]["duties"] == get(client, "/api/bodies/party-committee")["duty_count"]
 
 
-def test_shared_duties_of_two_mass_organizations(client: httpx.Client, document_text: str) -> None:
+def test_shared_duties_of_two_mass_organizations(client: httpx.Client, texts: dict[str, str]) -> None:
     answer = get(client, "/api/graph/shared", first="trade-union", second="womens-federation")
     assert answer["pairs"]
     for first, second in answer["pairs"]:
         assert first["actor"]["id"] == "trade-union" and second["actor"]["id"] == "womens-federation"
         assert first["text_zh"] == second["text_zh"]
         assert "工会、共青团、妇联" in first["text_zh"]
-        assert_quoted(document_text, first)
+        assert_quoted(texts, first)
 
 
 def test_documents_and_articles(client: httpx.Client, document_text: str) -> None:
     listed = get(client, "/api/documents")
-    assert [d["id"] for d in listed["items"]] == [DOC]
+    assert [d["id"] for d in listed["items"]] == sorted([DOC, SECOND]) and listed["total"] == 2
     doc = get(client, f"/api/documents/{DOC}")
     assert doc["header_number"] == "中办发〔2017〕24号" and doc["header_verified"] is False
+    assert get(client, f"/api/documents/{SECOND}")["header_number"] == "国发〔2018〕39号"
     assert [a["number"] for a in doc["articles"]] == list(range(1, 23))
     article = get(client, f"/api/documents/{DOC}/articles/6")
     assert article["heading"] == "发挥组织部门牵头抓总作用"
     assert document_text[article["start"] : article["end"]] == article["text"]
     assert article["duties"] and all(d["article"] == 6 for d in article["duties"])
+    assert {d["source"]["document"] for d in article["duties"]} == {DOC}
 
 
 def test_pages_are_consistent(client: httpx.Client) -> None:
@@ -339,7 +369,7 @@ def test_invalid_parameters_are_422_naming_the_field(client: httpx.Client, url: 
     [
         ("/api/bodies/party-comitee", "party-comitee", "party-committee"),
         ("/api/bodies/organisation-department/duties", "organisation-department", "organization-department"),
-        ("/api/duties/a99-1", "a99-1", None),
+        (f"/api/duties/{DOC}/a99-1", f"{DOC}/a99-1", None),
         ("/api/documents/party-talent-work", "party-talent-work", DOC),
         (f"/api/documents/{DOC}/articles/23", "23", None),
         ("/api/graph/path?source=party-committee&target=leading-grup", "leading-grup", None),
@@ -409,7 +439,9 @@ def test_an_unknown_body_id_suggests_the_body_by_label_and_alias(
 
 
 def test_suggested_ids_exist(client: httpx.Client) -> None:
-    for suggestion in client.get("/api/duties/a99-1").json()["suggestions"]:
+    suggestions = client.get(f"/api/duties/{DOC}/a99-1").json()["suggestions"]
+    assert suggestions
+    for suggestion in suggestions:
         assert get(client, f"/api/duties/{suggestion}")["id"] == suggestion
 
 
@@ -442,7 +474,7 @@ def test_repeated_requests_get_the_first_answer_again(client: httpx.Client) -> N
 
 SAMPLE_PARAMETERS = {
     "agent_id": "party-committee",
-    "duty_id": "a05-8",
+    "duty_id": f"{DOC}/a05-8",
     "doc_id": DOC,
     "number": "10",
     "q": "审定",
@@ -539,9 +571,15 @@ DOC = "party-talent-work-opinion"
 
 def test_lists_filter_by_document_and_refuse_one_not_held(client: httpx.Client) -> None:
     everything = client.get("/api/duties", params={"limit": 500}).json()
-    in_doc = client.get("/api/duties", params={"limit": 500, "document": DOC}).json()
-    assert in_doc["total"] == everything["total"] > 100
-    assert {d["source"]["document"] for d in in_doc["items"]} == {DOC}
+    assert everything["total"] == len(everything["items"])
+    totals = 0
+    for document in (DOC, SECOND):
+        in_doc = client.get("/api/duties", params={"limit": 500, "document": document}).json()
+        assert 0 < in_doc["total"] < everything["total"]
+        assert {d["source"]["document"] for d in in_doc["items"]} == {document}
+        assert in_doc["items"] == [d for d in everything["items"] if d["source"]["document"] == document]
+        totals += in_doc["total"]
+    assert totals == everything["total"] > 100
     for url in ("/api/duties", "/api/bodies/employer/duties", "/api/responsibilities"):
         refused = client.get(url, params={"q": "审定", "document": "no-such-document"})
         assert refused.status_code == 422
@@ -565,3 +603,25 @@ def test_where_a_body_is_charged_counts_what_its_duties_say(client: httpx.Client
     assert entry["articles"] == sorted({d["article"] for d in duties})
     assert entry["named"] is True and entry["title_zh"]
     assert client.get("/api/bodies/no-such-body/documents").status_code == 404
+
+
+def test_a_body_both_documents_name_has_a_quote_and_duties_in_each(
+    client: httpx.Client, texts: dict[str, str]
+) -> None:
+    body = get(client, "/api/bodies/enterprise")
+    assert [m["document"] for m in body["mentions"]] == sorted(texts)  # one quote per document
+    for mention in body["mentions"]:
+        assert_quoted(texts, mention)
+    found = get(client, "/api/bodies/enterprise/documents")["items"]
+    assert [entry["document"] for entry in found] == sorted(texts)
+    for entry in found:
+        duties = get(
+            client,
+            "/api/bodies/enterprise/duties",
+            document=entry["document"],
+            include_parts="false",
+            limit=500,
+        )["items"]
+        assert entry["duty_count"] == len(duties) > 0 and entry["named"] is True
+        assert entry["articles"] == sorted({d["article"] for d in duties})
+    assert sum(entry["duty_count"] for entry in found) == body["duty_count"]

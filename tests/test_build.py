@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import stat
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from dutygraph.build_progress import BuildProgress
@@ -21,15 +23,20 @@ from dutygraph.ontology import build as build_module
 from dutygraph.ontology.build import (
     DEFAULT_BUILD_DIR,
     PACKAGE_DIR,
+    BuildError,
+    BuildFailed,
     BuildInputs,
     DocumentFailure,
     DocumentOutput,
     Reused,
     build,
+    document_ids,
 )
+from dutygraph.ontology.iris import record_id
 from dutygraph.ontology.namespaces import OA, ORG
 
 READING_NAME = "party-talent-work-opinion.yaml"
+REGISTER_NAME = "agents.yaml"
 
 
 def run_cli(*args: str, seed: str = "0", umask: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -80,27 +87,144 @@ def test_validate_reports_zero_violations(built_dir: Path) -> None:
     assert "0 violations" in result.stdout
 
 
-def test_every_quote_is_the_text_at_its_offsets(loaded: LoadedGraph, text: str) -> None:
+def test_every_quote_is_the_text_at_its_offsets(loaded: LoadedGraph) -> None:
     graph = loaded.union
     positions = list(graph.subjects(RDF.type, OA.TextPositionSelector))
     assert len(positions) > 100
+    quoted = set()
     for source in graph.subjects(RDF.type, OA.SpecificResource):
         selectors = list(graph.objects(source, OA.hasSelector))
         exact = next(graph.value(s, OA.exact) for s in selectors if graph.value(s, OA.exact) is not None)
         start = next(graph.value(s, OA.start) for s in selectors if graph.value(s, OA.start) is not None)
         end = next(graph.value(s, OA.end) for s in selectors if graph.value(s, OA.end) is not None)
-        assert text[int(start) : int(end)] == str(exact)
+        document = record_id(graph.value(source, OA.hasSource), loaded.ns)
+        assert loaded.texts[document][int(start) : int(end)] == str(exact), source
+        quoted.add(document)
+    assert quoted == set(loaded.texts) == {FIRST, SECOND}
+
+
+def packaged_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text("utf-8"))
+
+
+def served_register_ids(inputs: BuildInputs) -> set[str]:
+    """What the register graph of a build of `inputs` must hold: the entries the readings
+    mention, and (transitively) what they are a unit, a kind or a post of."""
+    register = packaged_yaml(inputs.register)
+    parents = {b["id"]: [b.get("unit_of"), b.get("kind_of")] for b in register["bodies"]}
+    parents |= {p["id"]: [p["post_in"]] for p in register["posts"]}
+    todo = [
+        m["id"]
+        for doc in document_ids(inputs.sources)
+        for m in packaged_yaml(inputs.annotations / f"{doc}.yaml")["mentions"]
+    ]
+    wanted: set[str] = set()
+    while todo:
+        slug = todo.pop()
+        if slug not in wanted:
+            wanted.add(slug)
+            todo.extend(p for p in parents[slug] if p)
+    return wanted
 
 
 def test_every_body_is_an_organization(loaded: LoadedGraph) -> None:
     query = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a org:Organization }"
     (count,) = next(iter(loaded.union.query(query, initNs={"org": ORG})))
-    bodies = yaml.safe_load((BuildInputs().annotations / READING_NAME).read_text("utf-8"))["bodies"]
-    assert int(count) == len(bodies)
+    bodies = {b["id"] for b in packaged_yaml(BuildInputs().register)["bodies"]}
+    assert int(count) == len(bodies & served_register_ids(BuildInputs())) > 40
     subclasses = {ORG.FormalOrganization, ORG.OrganizationalUnit, loaded.ns.dg.SocialGroup}
     for cls in subclasses:
         for body in loaded.union.subjects(RDF.type, cls):
             assert (body, RDF.type, ORG.Organization) in loaded.union
+
+
+def register_ids(graph: Graph) -> set[str]:
+    """The bodies and posts a graph gives a type, by id."""
+    agents = set(graph.subjects(RDF.type, ORG.Organization)) | set(graph.subjects(RDF.type, ORG.Post))
+    return {str(a).rsplit("/", 1)[-1] for a in agents}
+
+
+def only(doc: str, folder: Path) -> BuildInputs:
+    """Build inputs holding one packaged document (and the whole packaged register)."""
+    sources, annotations = folder / "sources", folder / "annotations"
+    sources.mkdir(parents=True)
+    annotations.mkdir()
+    for name in (f"{doc}.txt", f"{doc}.meta.yaml"):
+        shutil.copy(PACKAGE_DIR / "sources" / name, sources / name)
+    shutil.copy(PACKAGE_DIR / "annotations" / f"{doc}.yaml", annotations / f"{doc}.yaml")
+    return BuildInputs(sources=sources, annotations=annotations)
+
+
+def test_the_register_graph_holds_the_bodies_the_documents_mention_and_no_others(
+    built_dir: Path, loaded: LoadedGraph, tmp_path: Path
+) -> None:
+    served = Graph().parse(built_dir / "register.ttl")
+    wanted = served_register_ids(BuildInputs())
+    assert register_ids(served) == wanted
+    # every mention's body or post, and each one's unit_of / kind_of / post_in parent, is in it
+    mentioned = {str(o).rsplit("/", 1)[-1] for o in loaded.union.objects(None, loaded.ns.dg.mentionOf)}
+    parents = {
+        str(o).rsplit("/", 1)[-1]
+        for p in (ORG.unitOf, loaded.ns.dg.isKindOf, ORG.postIn)
+        for o in served.objects(None, p)
+    }
+    assert mentioned <= wanted and parents <= wanted
+    assert wanted == mentioned | parents
+    # the same graph is the named graph id/register of dataset.nq, counted in the manifest
+    name = loaded.ns.id["register"]
+    named = loaded.dataset.graph(name)
+    assert set(named) == set(served)
+    assert loaded.manifest["graphs"][str(name)] == len(named)
+    # no document graph gives a body or post a type: they are the register's
+    for graph in loaded.dataset.graphs():
+        if graph.identifier != name:
+            assert not register_ids(graph), graph.identifier
+
+    # a build of one document serves what it mentions (and their parents) and no others
+    inputs = only(SECOND, tmp_path / "inputs")
+    build(tmp_path / "alone", inputs, jobs=1)
+    alone = register_ids(Graph().parse(tmp_path / "alone" / "register.ttl"))
+    assert alone == served_register_ids(inputs)
+    assert alone < wanted  # the first document's bodies are left out
+    assert alone >= {m["id"] for m in packaged_yaml(inputs.annotations / f"{SECOND}.yaml")["mentions"]}
+
+
+def test_no_resource_is_described_by_two_document_graphs(loaded: LoadedGraph) -> None:
+    described: dict[URIRef, list[str]] = {}
+    documents = [
+        g for g in loaded.dataset.graphs() if str(g.identifier).startswith(loaded.ns.id["document/"])
+    ]
+    assert sorted(str(g.identifier) for g in documents) == [
+        str(loaded.ns.id[f"document/{doc}"]) for doc in sorted([FIRST, SECOND])
+    ]
+    for graph in documents:
+        for subject in set(graph.subjects(RDF.type, None)):
+            described.setdefault(subject, []).append(str(graph.identifier))
+            # a document describes only itself and what is under its IRI
+            assert subject == graph.identifier or str(subject).startswith(f"{graph.identifier}/"), subject
+    assert len(described) > 1000
+    assert {s: names for s, names in described.items() if len(names) > 1} == {}
+
+
+def test_a_build_in_which_two_documents_describe_one_resource_is_refused(
+    inputs_copy: BuildInputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = URIRef("https://dutygraph.example/id/body/party-committee")
+    compile_document = build_module.compile_document
+
+    def describing_a_body(*args: object, **kwargs: object) -> tuple[Graph, str]:
+        graph, text = compile_document(*args, **kwargs)
+        graph.add((body, RDF.type, ORG.Organization))
+        return graph, text
+
+    monkeypatch.setattr(build_module, "compile_document", describing_a_body)
+    with pytest.raises(BuildError) as error:
+        build(tmp_path / "out", inputs_copy, jobs=1)  # in this process: the patch holds
+    assert not isinstance(error.value, BuildFailed)  # each document is valid on its own
+    message = str(error.value)
+    assert "described by more than one document" in message and "nothing was written" in message
+    assert f"- {body} ({', '.join(sorted([FIRST, SECOND]))})" in message
+    assert not (tmp_path / "out").exists()
 
 
 # -- bad input -------------------------------------------------------------------------------
@@ -124,6 +248,8 @@ def build_with(inputs: BuildInputs, output: Path) -> subprocess.CompletedProcess
         str(inputs.sources),
         "--annotations",
         str(inputs.annotations),
+        "--register",
+        str(inputs.register),
     )
 
 
@@ -143,7 +269,7 @@ def set_first_duty(field: str, value: object):
         (set_first_duty("action", "no-such-action"), "action: unknown action"),
         (set_first_duty("article", 99), "article: the document has no article 99"),
         (lambda data: data["duties"].append(dict(data["duties"][0])), "duplicate id"),
-        (lambda data: data["bodies"][0].pop("zh"), "zh: Field required"),
+        (lambda data: data["mentions"][0].pop("quote"), "mentions[0] (party): quote: Field required"),
     ],
 )
 def test_a_bad_annotation_fails_naming_file_entry_and_problem(
@@ -158,6 +284,85 @@ def test_a_bad_annotation_fails_naming_file_entry_and_problem(
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert digests(output) == before  # the earlier outputs are intact
+
+
+def write_yaml(path: Path, data: dict) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def test_a_mention_of_an_id_the_register_does_not_hold_fails_the_build(
+    inputs_copy: BuildInputs, tmp_path: Path
+) -> None:
+    reading = inputs_copy.annotations / READING_NAME
+    data = packaged_yaml(reading)
+    i = len(data["mentions"]) // 2
+    data["mentions"][i]["id"] = "no-such-body"
+    write_yaml(reading, data)
+    result = build_with(inputs_copy, tmp_path / "out")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        f"{READING_NAME}: mentions[{i}] (no-such-body): id: not an entry of the register" in result.stderr
+    ), result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_duty_whose_actor_the_reading_does_not_mention_fails_the_build(
+    inputs_copy: BuildInputs, tmp_path: Path
+) -> None:
+    reading = inputs_copy.annotations / READING_NAME
+    data = packaged_yaml(reading)
+    mentioned = {m["id"] for m in data["mentions"]}
+    # a body of the register that only the other document names
+    actor = sorted({b["id"] for b in packaged_yaml(inputs_copy.register)["bodies"]} - mentioned)[0]
+    i = 3
+    data["duties"][i]["actor"] = actor
+    write_yaml(reading, data)
+    result = build_with(inputs_copy, tmp_path / "out")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    entry = f"duties[{i}] ({data['duties'][i]['id']})"
+    problem = f"actor: {actor!r} is in the register but not among this reading's mentions"
+    assert f"{READING_NAME}: {entry}: {problem}" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def unit_of_no_body(register: dict) -> str:
+    i, body = next((i, b) for i, b in enumerate(register["bodies"]) if b.get("unit_of"))
+    body["unit_of"] = "no-such-body"
+    return f"bodies[{i}] ({body['id']}): unit_of: unknown body 'no-such-body'"
+
+
+def kind_of_no_body(register: dict) -> str:
+    i, body = next((i, b) for i, b in enumerate(register["bodies"]) if b.get("kind_of"))
+    body["kind_of"] = register["posts"][0]["id"]  # a post, not a body
+    return f"bodies[{i}] ({body['id']}): kind_of: unknown body {register['posts'][0]['id']!r}"
+
+
+def post_in_no_body(register: dict) -> str:
+    register["posts"][-1]["post_in"] = "no-such-body"
+    return f"posts[{len(register['posts']) - 1}] ({register['posts'][-1]['id']}): post_in: unknown body"
+
+
+def body_without_zh(register: dict) -> str:
+    register["bodies"][1].pop("zh")
+    return f"bodies[1] ({register['bodies'][1]['id']}): zh: Field required"
+
+
+@pytest.mark.parametrize("change", [unit_of_no_body, kind_of_no_body, post_in_no_body, body_without_zh])
+def test_a_bad_register_entry_fails_the_build_naming_the_register_and_the_entry(
+    inputs_copy: BuildInputs, built_dir: Path, tmp_path: Path, change
+) -> None:
+    output = Path(shutil.copytree(built_dir, tmp_path / "out"))
+    before = digests(output)
+    register = packaged_yaml(inputs_copy.register)
+    expected = change(register)
+    write_yaml(inputs_copy.register, register)
+    result = build_with(inputs_copy, output)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{inputs_copy.register}: {expected}" in result.stderr, result.stderr
+    assert digests(output) == before
 
 
 def test_malformed_yaml_is_reported(inputs_copy: BuildInputs, tmp_path: Path) -> None:
@@ -282,17 +487,13 @@ class Recorder:
 
 
 @pytest.fixture
-def two_documents(tmp_path: Path) -> BuildInputs:
-    """The packaged document and the one being curated, side by side in one input folder.
+def two_documents(inputs_copy: BuildInputs) -> BuildInputs:
+    """The two packaged documents and the register, copied side by side into one input folder.
 
-    Each is valid on its own; until the shared register lands they define some of the same
-    resources (bodies, actions, duty ids), so their union is not (the build says so in a note)."""
-    sources, annotations = tmp_path / "sources", tmp_path / "annotations"
-    for folder in (PACKAGE_DIR / "sources", PACKAGE_DIR / "curating" / "sources"):
-        shutil.copytree(folder, sources, dirs_exist_ok=True)
-    for folder in (PACKAGE_DIR / "annotations", PACKAGE_DIR / "curating" / "annotations"):
-        shutil.copytree(folder, annotations, dirs_exist_ok=True)
-    return BuildInputs(sources=sources, annotations=annotations)
+    Each document describes only what is under its own IRI, bodies and posts are the
+    register's: their union is as valid as each of them."""
+    assert document_ids(inputs_copy.sources) == sorted([FIRST, SECOND])
+    return inputs_copy
 
 
 def document_lines(folder: Path, doc: str) -> list[str]:
@@ -309,11 +510,14 @@ def test_two_documents_build_in_parallel_then_reuse_and_rebuild_only_what_change
     result = build(output, two_documents, listener=cold, jobs=2)
     assert (result.built, result.reused, result.written) == (sorted([FIRST, SECOND]), [], True)
     assert cold.outcomes == {FIRST: "built", SECOND: "built"}
-    assert any("defined by more than one document" in note for note in cold.notes)
+    assert not any("more than one document" in note for note in cold.notes)
+    # in parallel, the packaged build's bytes
+    assert digests(output, cache=False) == digests(built_dir, cache=False)
     # built beside another document, the first is exactly what it is built alone
-    assert document_lines(output, FIRST) == document_lines(built_dir, FIRST)
+    build(tmp_path / "first-alone", only(FIRST, tmp_path / "first-inputs"), jobs=1)
+    assert document_lines(output, FIRST) == document_lines(tmp_path / "first-alone", FIRST)
     for name in (f"documents/{FIRST}.ttl", f"texts/{FIRST}.txt"):
-        assert (output / name).read_bytes() == (built_dir / name).read_bytes()
+        assert (output / name).read_bytes() == (tmp_path / "first-alone" / name).read_bytes()
     first = digests(output)
 
     # nothing changed: nothing compiled, validated or parsed, nothing written
@@ -355,6 +559,8 @@ def test_a_failing_document_does_not_stop_the_others_and_nothing_is_written(
     output = Path(shutil.copytree(built_dir, tmp_path / "out"))  # an earlier build's outputs
     shutil.rmtree(output / "cache")  # but nothing to reuse: the good document is built
     before = digests(output)
+    manifest = json.loads((built_dir / "manifest.json").read_text("utf-8"))
+    triples = manifest["graphs"][f"https://dutygraph.example/id/document/{FIRST}"]
     reading = two_documents.annotations / f"{SECOND}.yaml"
     data = yaml.safe_load(reading.read_text("utf-8"))
     data["responsibilities"]["notes"][1]["bodies"].append("no-such-ministry")
@@ -367,11 +573,13 @@ def test_a_failing_document_does_not_stop_the_others_and_nothing_is_written(
         str(two_documents.sources),
         "--annotations",
         str(two_documents.annotations),
+        "--register",
+        str(two_documents.register),
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     # not a terminal: a line per document, the good one built all the same
-    assert f"built {FIRST} (11336 triples, " in result.stderr
+    assert f"built {FIRST} ({triples} triples, " in result.stderr
     assert f"FAILED {SECOND}: " in result.stderr
     assert "1 of 2 document(s) failed; nothing was written" in result.stderr
     assert (
@@ -379,7 +587,12 @@ def test_a_failing_document_does_not_stop_the_others_and_nothing_is_written(
         in result.stderr
     )
     assert digests(output) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotations", "out", "sources"]  # no staging
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "annotations",
+        "out",
+        "registry",
+        "sources",
+    ]  # no staging
 
 
 def test_every_failing_document_is_reported(two_documents: BuildInputs, tmp_path: Path) -> None:

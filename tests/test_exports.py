@@ -31,8 +31,10 @@ def test_nquads_export_keeps_one_graph_per_document(loaded: LoadedGraph) -> None
     dataset = Dataset()
     dataset.parse(data=EXPORTERS["nq"](loaded), format="nquads")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
-    assert f"{loaded.ns.data}document/party-talent-work-opinion" in names
-    assert loaded.ns.ontology_iri in names
+    assert set(loaded.texts) == {"party-talent-work-opinion", "employment-promotion-opinion-2018"}
+    documents = {f"{loaded.ns.data}document/{doc}" for doc in loaded.texts}
+    # a graph per document, the register of bodies and posts, the ontology
+    assert names == {*documents, f"{loaded.ns.data}register", str(loaded.ns.ontology_iri)}
 
 
 def test_jsonld_context_is_readable(loaded: LoadedGraph) -> None:
@@ -56,11 +58,14 @@ def test_network_exports_open_in_networkx(loaded: LoadedGraph, fmt: str) -> None
     assert "人才工作领导小组" in labels
 
 
-def test_csv_has_the_promised_columns_and_exact_quotes(loaded: LoadedGraph, text: str) -> None:
+def test_csv_has_the_promised_columns_and_exact_quotes(loaded: LoadedGraph) -> None:
     rows = list(csv.DictReader(io.StringIO(EXPORTERS["csv"](loaded).decode("utf-8-sig"))))
     assert list(rows[0]) == CSV_COLUMNS
     assert len(rows) == len(set(r["duty_id"] for r in rows)) > 50
+    assert {r["document"] for r in rows} == set(loaded.texts)  # every document's duties
     for row in rows:
+        assert row["duty_id"].startswith(row["document"] + "/")  # ids unique across the corpus
+        text = loaded.texts[row["document"]]
         assert text[int(row["start"]) : int(row["end"])] == row["quote_zh"]
         assert row["modality"] in {"obligation", "permission", "encouragement"}
         assert row["actor_implied"] in {"true", "false"}

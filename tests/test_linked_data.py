@@ -28,6 +28,7 @@ DOC = "party-talent-work-opinion"
 ID = Namespace("https://dutygraph.example/id/")
 DG = Namespace("https://dutygraph.example/ontology#")
 VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RDF_TYPES = {
     "text/turtle": "turtle",
     "application/ld+json": "json-ld",
@@ -36,6 +37,7 @@ RDF_TYPES = {
 }
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 QUOTE = "党委（党组）要及时研究部署人才工作"
+DUTY = f"document/{DOC}/duty/a05-8"  # what a document says lives under the document
 
 
 def varies_by_accept(response: httpx.Response) -> bool:
@@ -124,9 +126,9 @@ def test_parse_accept_skips_malformed_ranges() -> None:
 def test_a_duty_in_every_rdf_format_has_its_triples_and_exact_source(
     client: httpx.Client, document_text: str, media_type: str
 ) -> None:
-    response = client.get("/id/duty/a05-8", headers={"Accept": media_type})
+    response = client.get(f"/id/{DUTY}", headers={"Accept": media_type})
     graph = parsed(response, media_type)
-    duty = ID["duty/a05-8"]
+    duty = ID[DUTY]
     assert (duty, ODRL.assignee, ID["body/party-committee"]) in graph
     assert (duty, RDF.type, ODRL.Duty) in graph
     assert (duty, DG.modality, DG.obligation) in graph
@@ -150,11 +152,15 @@ def test_the_description_is_bounded(client: httpx.Client) -> None:
     graph = parsed(client.get("/id/body/party-committee", headers={"Accept": "text/turtle"}), "text/turtle")
     body = ID["body/party-committee"]
     subjects = set(graph.subjects())
-    # its own triples, its source, the labels of what it points to; not the whole graph
+    # its own triples and the labels of what it points to; not the whole graph. A body is a
+    # register entry: where a document names it is that document's mention, not the body's
     assert (body, SKOS.prefLabel, Literal("Party committee", lang="en")) in graph
-    assert ID["body/party-committee/source"] in subjects
+    assert (body, DG.leads, ID["body/organization-department"]) in graph
+    assert (ID["body/organization-department"], SKOS.prefLabel, Literal("党委组织部门", lang="zh")) in graph
+    assert graph.value(body, DG.source) is None and ID["body/party-committee/source"] not in subjects
     assert len(graph) < 300
-    assert not any(str(s).startswith(str(ID["duty/"])) for s in subjects)
+    # nothing a document says: no duty, no mention, no source of either
+    assert not any(str(s).startswith(str(ID["document/"])) for s in subjects)
 
 
 def test_the_html_page_of_a_body_shows_labels_and_links_to_its_duties(client: httpx.Client) -> None:
@@ -164,12 +170,13 @@ def test_the_html_page_of_a_body_shows_labels_and_links_to_its_duties(client: ht
     page = response.text
     assert "党委" in page and "Party committee" in page
     hrefs = links_of(page).hrefs
-    assert "/id/duty/a05-8" in hrefs  # incoming: the duties it is the assignee of
+    assert f"/id/{DUTY}" in hrefs  # incoming: the duties it is the assignee of
+    assert f"/id/document/{DOC}/mention/party-committee" in hrefs  # and where a document names it
     assert any(h.startswith("/id/body/") for h in hrefs)
 
 
 def test_the_html_page_of_a_duty_shows_its_quote_in_context(client: httpx.Client) -> None:
-    page = client.get("/id/duty/a05-8", headers={"Accept": "text/html"}).text
+    page = client.get(f"/id/{DUTY}", headers={"Accept": "text/html"}).text
     assert f"<mark>{QUOTE}</mark>，谋划大局" in page  # the sentence, the quote highlighted
     assert "/id/document/party-talent-work-opinion/article/5" in links_of(page).hrefs
     assert "Party committee: study and deploy talent work" in page
@@ -177,7 +184,7 @@ def test_the_html_page_of_a_duty_shows_its_quote_in_context(client: httpx.Client
 
 
 def test_every_link_of_a_page_dereferences(client: httpx.Client) -> None:
-    page = client.get("/id/duty/a05-8", headers={"Accept": "text/html"})
+    page = client.get(f"/id/{DUTY}", headers={"Accept": "text/html"})
     links = links_of(page.text)
     local = sorted({h for h in links.hrefs if h.startswith("/")})
     assert len(local) > 10
@@ -190,7 +197,7 @@ def test_every_link_of_a_page_dereferences(client: httpx.Client) -> None:
 
 
 def test_html_pages_send_a_content_security_policy_and_no_script(client: httpx.Client) -> None:
-    for url in ("/id/duty/a05-8", "/ontology", "/.well-known/void"):
+    for url in (f"/id/{DUTY}", "/ontology", "/.well-known/void"):
         response = client.get(url, headers={"Accept": "text/html"})
         policy = response.headers["content-security-policy"]
         assert "default-src 'self'" in policy and "'unsafe-inline'" not in policy
@@ -251,18 +258,16 @@ def test_an_unknown_body_iri_suggests_the_body_by_its_label(client: httpx.Client
 
 
 def test_accept_is_honoured_over_http(client: httpx.Client) -> None:
-    turtle_second = client.get("/id/duty/a05-8", headers={"Accept": "text/turtle;q=0.5, application/ld+json"})
+    turtle_second = client.get(f"/id/{DUTY}", headers={"Accept": "text/turtle;q=0.5, application/ld+json"})
     assert turtle_second.headers["content-type"] == "application/ld+json"
     assert (
-        client.get("/id/duty/a05-8", headers={"Accept": "*/*"})
-        .headers["content-type"]
-        .startswith("text/html")
+        client.get(f"/id/{DUTY}", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/html")
     )
-    refused = client.get("/id/duty/a05-8", headers={"Accept": "image/png"})
+    refused = client.get(f"/id/{DUTY}", headers={"Accept": "image/png"})
     assert refused.status_code == 406 and "text/turtle" in refused.json()["offered"]
-    linked = client.get("/id/duty/a05-8", params={"format": "ttl"}, headers={"Accept": "text/html"})
+    linked = client.get(f"/id/{DUTY}", params={"format": "ttl"}, headers={"Accept": "text/html"})
     assert linked.headers["content-type"].startswith("text/turtle")
-    assert client.get("/id/duty/a05-8", params={"format": "png"}).status_code == 400
+    assert client.get(f"/id/{DUTY}", params={"format": "png"}).status_code == 400
 
 
 def test_answers_carry_an_etag_and_answer_304(client: httpx.Client) -> None:
@@ -279,6 +284,81 @@ def test_answers_carry_an_etag_and_answer_304(client: httpx.Client) -> None:
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == turtle
 
 
+# ---------------------------------------------------------------- IRIs published before the corpus
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/id/duty/a05-3", f"/id/document/{DOC}/duty/a05-3"),
+        (
+            "/id/condition/group-headed-by-principal-leader",
+            f"/id/document/{DOC}/condition/group-headed-by-principal-leader",
+        ),
+        # a body's source was its one quote; it is now the first document's mention of it
+        ("/id/body/party-committee/source", f"/id/document/{DOC}/mention/party-committee/source"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("params", "media_type"), [({}, "text/turtle"), ({"format": "nt"}, "application/n-triples")]
+)
+def test_an_iri_of_the_first_document_moved_under_it_and_answers_301(
+    client: httpx.Client, old: str, new: str, params: dict, media_type: str
+) -> None:
+    for accept in (BROWSER, "text/turtle"):
+        moved = client.get(old, params=params, headers={"Accept": accept}, follow_redirects=False)
+        assert moved.status_code == 301, (old, accept)
+        location = moved.url.join(moved.headers["location"])
+        assert location.path == new and dict(location.params) == params, moved.headers["location"]
+    # where it moved to is the resource itself, in the format asked for
+    found = client.get(new, params=params, headers={"Accept": "text/turtle"}, follow_redirects=False)
+    graph = parsed(found, media_type)
+    assert (URIRef(str(ID) + new.removeprefix("/id/")), None, None) in graph
+    # a client that follows redirects gets it from the old IRI
+    followed = client.get(old, params=params, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    assert followed.status_code == 200 and followed.content == found.content
+
+
+def test_the_moved_duty_is_the_one_the_old_iri_named(client: httpx.Client, document_text: str) -> None:
+    moved = client.get("/id/duty/a05-8", headers={"Accept": "text/turtle"}, follow_redirects=True)
+    graph = parsed(moved, "text/turtle")
+    source = graph.value(ID[DUTY], DG.source)
+    exact = {str(o) for s in graph.objects(source, OA.hasSelector) for o in graph.objects(s, OA.exact)}
+    assert exact == {QUOTE} and QUOTE in document_text
+
+
+@pytest.mark.parametrize("old", ["/id/duty/a99-1", "/id/body/nope/source"])
+def test_an_old_looking_iri_with_no_replacement_is_a_404(client: httpx.Client, old: str) -> None:
+    for accept in ("text/turtle", BROWSER):
+        response = client.get(old, headers={"Accept": accept}, follow_redirects=False)
+        assert response.status_code == 404, (old, accept)
+        assert "location" not in response.headers
+    answer = client.get(old, headers={"Accept": "text/turtle"}).json()
+    assert answer["id"] == str(ID) + old.removeprefix("/id/")
+
+
+def test_a_body_page_links_to_its_mention_in_each_document(client: httpx.Client) -> None:
+    documents = {d["id"] for d in client.get("/api/documents").json()["items"]}
+    mentions = client.get("/api/bodies/government").json()["mentions"]
+    assert {m["document"] for m in mentions} == documents  # both documents name the government
+    page = client.get("/id/body/government", headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    hrefs = links_of(page.text).hrefs
+    for mention in mentions:
+        href = f"/id/document/{mention['document']}/mention/government"
+        assert href in hrefs, href
+        # the mention's page shows the quote that names the body, in its document's text
+        shown = client.get(href, headers={"Accept": BROWSER}, follow_redirects=False)
+        assert shown.status_code == 200, href
+        assert f"<mark>{mention['text_zh']}</mark>" in shown.text, href
+        assert f"/id/document/{mention['document']}" in links_of(shown.text).hrefs, href
+        text = client.get(f"/api/documents/{mention['document']}/text").json()["text"]
+        assert text[mention["start"] : mention["end"]] == mention["text_zh"]
+        # and says whose mention it is
+        graph = parsed(client.get(href, headers={"Accept": "text/turtle"}), "text/turtle")
+        assert graph.value(URIRef(str(ID) + href.removeprefix("/id/")), DG.mentionOf) == ID["body/government"]
+
+
 # ---------------------------------------------------------------- ontology and VoID
 
 
@@ -293,6 +373,13 @@ def test_the_ontology_dereferences_in_turtle_and_html(client: httpx.Client) -> N
 
 def test_void_describes_the_dataset_and_its_graphs(client: httpx.Client) -> None:
     triples = client.get("/healthz").json()["triples"]
+    documents = [d["id"] for d in client.get("/api/documents").json()["items"]]
+    assert len(documents) == 2
+    # one named graph per document, the register of bodies and posts, the ontology
+    graph_names = {ID[f"document/{doc}"] for doc in documents} | {
+        ID["register"],
+        URIRef("https://dutygraph.example/ontology"),
+    }
     for media_type in RDF_TYPES:
         graph = parsed(client.get("/.well-known/void", headers={"Accept": media_type}), media_type)
         dataset = URIRef("https://dutygraph.example/.well-known/void#dataset")
@@ -302,12 +389,27 @@ def test_void_describes_the_dataset_and_its_graphs(client: httpx.Client) -> None
         assert str(graph.value(dataset, VOID.sparqlEndpoint)).endswith("/sparql")
         assert graph.value(dataset, URIRef("http://purl.org/dc/terms/title")) is not None
         subsets = list(graph.objects(dataset, VOID.subset))
-        assert len(subsets) == 2  # the document's graph and the ontology's
+        assert len(subsets) == len(graph_names)
+        assert {graph.value(s, SD.name) for s in subsets} == graph_names
+        for doc in documents:  # each document's graph carries its title
+            [subset] = [s for s in subsets if graph.value(s, SD.name) == ID[f"document/{doc}"]]
+            assert graph.value(subset, URIRef("http://purl.org/dc/terms/title")) is not None, doc
         assert sum(int(graph.value(s, VOID.triples)) for s in subsets) == triples
         assert list(graph.objects(dataset, VOID.classPartition))
         assert list(graph.objects(dataset, VOID.propertyPartition))
     page = client.get("/.well-known/void", headers={"Accept": "text/html"}).text
     assert str(triples) in page and "/sparql" in links_of(page).hrefs
+
+
+def test_every_example_and_root_resource_of_void_dereferences(client: httpx.Client) -> None:
+    graph = parsed(client.get("/.well-known/void", headers={"Accept": "text/turtle"}), "text/turtle")
+    dataset = URIRef("https://dutygraph.example/.well-known/void#dataset")
+    resources = [*graph.objects(dataset, VOID.exampleResource), *graph.objects(dataset, VOID.rootResource)]
+    assert len(resources) >= 4  # a duty and a body, each document
+    for resource in resources:
+        path = "/id/" + str(resource).removeprefix(str(ID))
+        answer = client.get(path, headers={"Accept": "text/turtle"}, follow_redirects=False)
+        assert answer.status_code == 200, path
 
 
 # ---------------------------------------------------------------- escaping
@@ -317,7 +419,7 @@ def test_strings_from_data_are_escaped() -> None:
     knowledge = load_knowledge()
     script = "<script>alert(1)</script>"
     union = knowledge.loaded.union
-    body, duty = ID["body/party-committee"], ID["duty/a05-8"]
+    body, duty = ID["body/party-committee"], ID[DUTY]
     union.remove((body, SKOS.prefLabel, Literal("党委", lang="zh")))
     union.add((body, SKOS.prefLabel, Literal(f"党委{script}", lang="zh")))
     union.add((duty, DG.object, Literal(f'"><img src=x onerror=alert(2)>{script}', lang="en")))
@@ -332,12 +434,12 @@ def test_strings_from_data_are_escaped() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as local:
             return await local.get(url, headers={"Accept": accept})
 
-    for url in ("/id/body/party-committee", "/id/duty/a05-8"):
+    for url in ("/id/body/party-committee", f"/id/{DUTY}"):
         page = anyio.run(get, url, "text/html").text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
         assert script not in page and "<img" not in page and 'href="javascript:' not in page, url
     # the duty's page names its assignee by the (escaped) label too
-    duty_page = anyio.run(get, "/id/duty/a05-8", "text/html").text
+    duty_page = anyio.run(get, f"/id/{DUTY}", "text/html").text
     assert re.search(r"党委&lt;script&gt;", duty_page)
     assert "javascript:alert(3)" in duty_page  # shown as text, not as a link
     # and the RDF carries the literal unchanged

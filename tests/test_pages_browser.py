@@ -6,7 +6,9 @@ Screenshots of each page go to $DUTYGRAPH_ARTEFACTS (default tests/artefacts/)."
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, unquote
 
+import httpx
 import pytest
 
 from dutygraph.graph import queries
@@ -17,6 +19,7 @@ from .browser import browser, needs_chromium, visit
 
 pytestmark = needs_chromium
 __all__ = ["browser"]  # the fixture, imported for the tests of this module
+DOC = "party-talent-work-opinion"
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +32,14 @@ def server(served: str) -> str:
     return served
 
 
-@pytest.fixture(scope="module")
-def text(knowledge: Knowledge) -> str:
-    return next(iter(knowledge.loaded.texts.values()))
+def text_of(knowledge: Knowledge, duty_id: str) -> str:
+    """The text of the document a duty is from."""
+    return knowledge.loaded.texts[knowledge.duties[duty_id].document]
+
+
+def by_id(element_id: str) -> str:
+    """A selector for an element id, which may hold a "/" ({doc}/{local})."""
+    return f'[id="{element_id}"]'
 
 
 def shown_ids(visit_) -> list[str]:
@@ -132,7 +140,7 @@ def test_search_finds_a_node_by_its_label_and_focuses_it(browser, server, knowle
 
 
 def test_hover_shows_a_plain_text_tooltip_and_a_click_opens_the_panel_with_the_quote(
-    browser, server: str, knowledge: Knowledge, text: str
+    browser, server: str, knowledge: Knowledge
 ) -> None:
     page = visit(browser, server + "/viz/duties?modality=permission")
     permission = sorted(d for d, r in knowledge.duties.items() if r.modality == "permission")
@@ -149,16 +157,28 @@ def test_hover_shows_a_plain_text_tooltip_and_a_click_opens_the_panel_with_the_q
     page.screenshot("duties-tooltip")
     page.page.mouse.click(x, y)
     page.page.wait_for_selector("#panel:not([hidden])")
-    assert page.page.inner_text(".panel-quote") == text[record.start : record.end]
+    assert page.page.inner_text(".panel-quote") == text_of(knowledge, duty_id)[record.start : record.end]
     links = link_paths(page, "#panel a")
     actor = record.actor_id.split("/", 1)[1]
     assert any(href.startswith(f"/viz/body/{actor}") for href in links)
-    assert f"/api/duties/{duty_id}" in links
-    assert f"/id/duty/{duty_id}" in links
-    assert any(href.startswith(f"/viz/document#duty-{duty_id}") for href in links)
+    # the duty's id is {doc}/{local}: the API's path /api/duties/{doc}/{local}, its IRI under
+    # the document; the links may encode the "/" of the id, and still lead to it
+    document, local = duty_id.split("/")
+    [api] = [href for href in links if href.startswith("/api/duties/")]
+    assert unquote(api) == f"/api/duties/{duty_id}"
+    answer = httpx.get(server + api, timeout=30)
+    assert answer.status_code == 200 and answer.json()["id"] == duty_id
+    assert f"/id/document/{document}/duty/{local}" in links
+    [in_text] = [href for href in links if href.startswith("/viz/document#")]
+    assert unquote(in_text).startswith(f"/viz/document#duty-{duty_id}")
     page.screenshot("duties-panel")
     assert_clean(page)
     page.page.close()
+    # the "in the text" link lands on the quote
+    landed = visit(browser, server + in_text)
+    assert landed.page.locator(f".quote-mark.targeted {by_id('duty-' + duty_id)}").count() == 1
+    assert_clean(landed)
+    landed.page.close()
 
 
 def test_clicking_a_body_opens_its_panel_with_links(browser, server: str, knowledge: Knowledge) -> None:
@@ -182,7 +202,10 @@ def test_filters_change_what_the_duties_graph_shows(browser, server: str, knowle
     assert sorted(shown_duties(page)) == sorted(knowledge.duties)
     page.page.select_option("#filter-modality", "permission")
     permission = sorted(d for d, r in knowledge.duties.items() if r.modality == "permission")
-    assert len(permission) == 2 and shown_duties(page) == permission
+    # the first document grants two permissions; the filter spans every document
+    assert sum(knowledge.duties[d].document == DOC for d in permission) == 2
+    assert {knowledge.duties[d].document for d in permission} == set(knowledge.documents)
+    assert shown_duties(page) == permission
     # every shown node is a permission, or a body or concept linked to one
     holders = {knowledge.duties[d].actor_id for d in permission}
     assert {i for i in shown_ids(page) if not i.startswith("duty/")} <= holders | {
@@ -224,17 +247,15 @@ def test_the_language_switch_shows_english_labels(browser, server: str, knowledg
     page.page.close()
 
 
-def test_a_body_page_lists_its_duties_with_their_quotes(
-    browser, server: str, knowledge: Knowledge, text: str
-) -> None:
+def test_a_body_page_lists_its_duties_with_their_quotes(browser, server: str, knowledge: Knowledge) -> None:
     page = visit(browser, server + "/viz/body/organization-department")
     held = queries.duties_of(knowledge, "organization-department")
     quotes = page.page.eval_on_selector_all("#duty-list .quote", "items => items.map(q => q.textContent)")
-    assert quotes == [text[h.duty.start : h.duty.end] for h in held]
+    assert quotes == [text_of(knowledge, h.duty.id)[h.duty.start : h.duty.end] for h in held]
     assert page.page.evaluate("window.dutygraphViz.network.getSelectedNodes()") == [
         "body/organization-department"
     ]
-    page.page.click(f"#duty-{held[0].duty.id} .show-in-graph")
+    page.page.click(f"{by_id('duty-' + held[0].duty.id)} .show-in-graph")
     assert page.page.evaluate("window.dutygraphViz.network.getSelectedNodes()") == [f"duty/{held[0].duty.id}"]
     assert_clean(page)
     page.page.close()
@@ -253,7 +274,8 @@ def test_an_unknown_body_page_names_it(browser, server: str) -> None:
 def test_the_document_highlights_every_quote_and_links_it_to_its_actor(
     browser, server: str, knowledge: Knowledge
 ) -> None:
-    page = visit(browser, server + "/viz/document#duty-a05-3")
+    target = f"{DOC}/a05-3"
+    page = visit(browser, server + "/viz/document#duty-" + quote(target, safe=""))
     assert_clean(page)
     marks = page.page.eval_on_selector_all(
         ".quote-mark[data-duties]",
@@ -265,10 +287,15 @@ def test_the_document_highlights_every_quote_and_links_it_to_its_actor(
         for duty in duties:
             covered[duty] = covered.get(duty, "") + words
         led.setdefault(duties[0], href)
-    assert covered == {d: r.quote_zh for d, r in knowledge.duties.items()}
+    # every quote of an article, in both documents (the preamble's: see test_pages.py)
+    in_articles = {d: r.quote_zh for d, r in knowledge.duties.items() if r.article > 0}
+    assert {knowledge.duties[d].document for d in in_articles} == set(knowledge.documents)
+    assert {d: covered[d] for d in in_articles} == in_articles and set(covered) <= set(knowledge.duties)
     for duty, href in led.items():
         assert href == "/viz/body/" + knowledge.duties[duty].actor_id.split("/", 1)[1], duty
-    assert page.page.locator("#duty-a05-3").count() == 1
+    assert page.page.locator(by_id(f"duty-{target}")).count() == 1
+    # the link to the duty lands on its quote
+    assert page.page.locator(f".quote-mark.targeted {by_id(f'duty-{target}')}").count() == 1
     assert "未经核实" in page.page.inner_text(".caveat")
     page.page.close()
 

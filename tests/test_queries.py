@@ -69,7 +69,10 @@ def test_leading_group_composition_by_condition(k: Knowledge) -> None:
     groups = queries.leading_group(k)
     conditions = [g["condition"] for g in groups]
     assert None in conditions  # the members, whoever heads the group
-    assert {"group-headed-by-principal-leader", "group-headed-by-organization-head"} <= set(conditions)
+    doc = "party-talent-work-opinion"
+    assert {f"{doc}/group-headed-by-principal-leader", f"{doc}/group-headed-by-organization-head"} <= set(
+        conditions
+    )
 
 
 def test_paths_chains_and_neighbourhoods(k: Knowledge) -> None:

@@ -1,9 +1,9 @@
 """The second document, built alone: 国发〔2018〕39号, the State Council opinion on employment.
 
-Its reading is curated in ontology/curating/ (not yet part of the packaged build). These
-tests build it into a temporary folder and check what a user would see: the header as
-the text gives it, the division of labour after each item, permissions under their
-conditions and time limits, and every quote against the text.
+Part of the packaged build; these tests build it alone (from a folder holding only it and
+the register) and check what a user would see: the header as the text gives it, the
+division of labour after each item, permissions under their conditions and time limits,
+and every quote against the text.
 """
 
 from __future__ import annotations
@@ -24,20 +24,32 @@ from dutygraph.ontology.annotations import AnnotationError
 from dutygraph.ontology.build import PACKAGE_DIR, BuildInputs, build, compile_all
 from dutygraph.ontology.checks import validate_graph
 from dutygraph.ontology.document import parse
-from dutygraph.ontology.namespaces import ELI, OA, ODRL
+from dutygraph.ontology.iris import scoped_iri
+from dutygraph.ontology.namespaces import ELI, OA, ODRL, ORG
 
 DOC = "employment-promotion-opinion-2018"
-CURATING = PACKAGE_DIR / "curating"
-SOURCES = CURATING / "sources"
-ANNOTATIONS = CURATING / "annotations"
+SOURCES = PACKAGE_DIR / "sources"
+ANNOTATIONS = PACKAGE_DIR / "annotations"
 READING = ANNOTATIONS / f"{DOC}.yaml"
 RAW = (SOURCES / f"{DOC}.txt").read_text(encoding="utf-8")
 
 
+def alone(folder: Path) -> BuildInputs:
+    """Build inputs holding this document only (and the packaged register)."""
+    sources, annotations = folder / "sources", folder / "annotations"
+    sources.mkdir(parents=True)
+    annotations.mkdir()
+    for name in (f"{DOC}.txt", f"{DOC}.meta.yaml"):
+        shutil.copy(SOURCES / name, sources / name)
+    shutil.copy(READING, annotations / READING.name)
+    return BuildInputs(sources=sources, annotations=annotations)
+
+
 @pytest.fixture(scope="session")
 def second_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("second") / "graph"
-    build(output, BuildInputs(sources=SOURCES, annotations=ANNOTATIONS))
+    folder = tmp_path_factory.mktemp("second")
+    output = folder / "graph"
+    build(output, alone(folder / "inputs"))
     return output
 
 
@@ -53,13 +65,22 @@ def reading() -> dict:
 
 @pytest.fixture
 def curating_copy(tmp_path: Path) -> BuildInputs:
-    sources = shutil.copytree(SOURCES, tmp_path / "sources")
-    annotations = shutil.copytree(ANNOTATIONS, tmp_path / "annotations")
-    return BuildInputs(sources=sources, annotations=annotations)
+    return alone(tmp_path)
 
 
 def iri(loaded: LoadedGraph, path: str) -> URIRef:
     return loaded.ns.id[path]
+
+
+def said(loaded: LoadedGraph, path: str) -> URIRef:
+    """What this document says, under its IRI: said(g, "duty/a01-1") is …/document/{DOC}/duty/a01-1."""
+    kind, local = path.split("/", 1)
+    return scoped_iri(loaded.ns, DOC, kind, local)
+
+
+def in_ontology(iri: URIRef) -> str:
+    """'role-lead' for dg:role-lead."""
+    return str(iri).rsplit("#", 1)[-1]
 
 
 def dg(loaded: LoadedGraph, name: str) -> URIRef:
@@ -133,23 +154,23 @@ def test_a_header_the_text_does_not_have_is_refused(curating_copy: BuildInputs) 
 def responsibilities_of(loaded: LoadedGraph, article: int) -> list[tuple[str, str, int]]:
     """(body, role, place in the list) of every provision the note of `article` lays."""
     g = loaded.union
-    note = iri(loaded, f"division-of-labour/a{article:02d}")
+    note = said(loaded, f"division-of-labour/a{article:02d}")
     found = []
     for duty in g.subjects(dg(loaded, "allocatedBy"), note):
         body = loaded.short_id(g.value(duty, ODRL.assignee))
-        role = loaded.short_id(g.value(duty, dg(loaded, "responsibilityRole")))
+        role = in_ontology(g.value(duty, dg(loaded, "responsibilityRole")))
         found.append((body, role, int(g.value(duty, dg(loaded, "order")))))
     return sorted(found, key=lambda row: row[2])
 
 
 def test_item_one_is_led_by_hrss_with_finance_co_responsible(second: LoadedGraph) -> None:
     rows = responsibilities_of(second, 1)
-    assert [(body, role.rsplit("#", 1)[-1]) for body, role, _ in rows] == [
+    assert [(body, role) for body, role, _ in rows] == [
         ("body/ministry-of-human-resources-and-social-security", "role-lead"),
         ("body/ministry-of-finance", "role-co-responsible"),
     ]
     g = second.union
-    for duty in g.subjects(dg(second, "allocatedBy"), iri(second, "division-of-labour/a01")):
+    for duty in g.subjects(dg(second, "allocatedBy"), said(second, "division-of-labour/a01")):
         assert (duty, RDF.type, ODRL.Duty) in g
         assert g.value(duty, dg(second, "modality")) == dg(second, "obligation")
         assert g.value(duty, ODRL.assigner) == iri(second, "body/state-council")
@@ -164,9 +185,9 @@ def test_every_note_of_the_reading_is_in_the_graph_lead_first(second: LoadedGrap
     for note in notes:
         rows = responsibilities_of(second, note["article"])
         assert [body.removeprefix("body/") for body, _, _ in rows] == note["bodies"]
-        roles = [role.rsplit("#", 1)[-1] for _, role, _ in rows]
+        roles = [role for _, role, _ in rows]
         assert roles == ["role-lead"] + ["role-co-responsible"] * (len(rows) - 1)  # 列第一位者为牵头单位
-        node = iri(second, f"division-of-labour/a{note['article']:02d}")
+        node = said(second, f"division-of-labour/a{note['article']:02d}")
         assert g.value(node, dg(second, "othersUnnamed")).toPython() == note.get("others_unnamed", False)
         by_duties = g.value(node, dg(second, "byDivisionOfDuties")).toPython()
         assert by_duties == note.get("by_division_of_duties", False)
@@ -200,7 +221,7 @@ def test_an_unknown_body_in_a_note_is_refused(curating_copy: BuildInputs) -> Non
 def test_shacl_refuses_a_second_lead(second: LoadedGraph) -> None:
     g = Graph()
     g += second.union
-    co_responsible = iri(second, "duty/a01-r2")
+    co_responsible = said(second, "duty/a01-r2")
     g.remove((co_responsible, dg(second, "responsibilityRole"), None))
     g.add((co_responsible, dg(second, "responsibilityRole"), dg(second, "role-lead")))
     shapes = Graph().parse(PACKAGE_DIR / "shapes.ttl")
@@ -214,16 +235,16 @@ def test_the_return_of_premiums_is_a_permission_under_its_condition_and_time_lim
     second: LoadedGraph,
 ) -> None:
     g = second.union
-    returned = iri(second, "duty/a01-1")  # 对不裁员或少裁员的参保企业，可返还…
+    returned = said(second, "duty/a01-1")  # 对不裁员或少裁员的参保企业，可返还…
     assert (returned, RDF.type, ODRL.Permission) in g
-    assert set(g.objects(returned, dg(second, "condition"))) == {iri(second, "condition/no-or-few-layoffs")}
-    condition_zh = {str(o) for o in g.objects(iri(second, "condition/no-or-few-layoffs"), SKOS.prefLabel)}
+    assert set(g.objects(returned, dg(second, "condition"))) == {said(second, "condition/no-or-few-layoffs")}
+    condition_zh = {str(o) for o in g.objects(said(second, "condition/no-or-few-layoffs"), SKOS.prefLabel)}
     assert "对不裁员或少裁员的参保企业" in condition_zh
     # the higher return standard of 2019: a permission limited to 2019年1月1日至12月31日
-    standard = iri(second, "duty/a01-2")
+    standard = said(second, "duty/a01-2")
     assert (standard, RDF.type, ODRL.Permission) in g
-    assert iri(second, "condition/year-2019") in set(g.objects(standard, dg(second, "condition")))
-    period = {str(o) for o in g.objects(iri(second, "condition/year-2019"), SKOS.prefLabel)}
+    assert said(second, "condition/year-2019") in set(g.objects(standard, dg(second, "condition")))
+    period = {str(o) for o in g.objects(said(second, "condition/year-2019"), SKOS.prefLabel)}
     assert "2019年1月1日至12月31日" in period
     selectors = g.objects(g.value(returned, dg(second, "source")), OA.hasSelector)
     exact = next(str(e) for s in selectors if (e := g.value(s, OA.exact)) is not None)
@@ -248,7 +269,7 @@ def test_counts_by_modality_are_what_the_reading_says(second: LoadedGraph, readi
     expected["obligation"] += sum(len(note["bodies"]) for note in reading["responsibilities"]["notes"])
     g = second.union
     found = Counter(
-        second.short_id(g.value(p, dg(second, "modality"))).rsplit("#", 1)[-1]
+        in_ontology(g.value(p, dg(second, "modality")))
         for p in set(g.subjects(RDF.type, dg(second, "Provision")))
     )
     assert found == expected
@@ -256,29 +277,31 @@ def test_counts_by_modality_are_what_the_reading_says(second: LoadedGraph, readi
     assert implied == sum(1 for _ in g.subjects(dg(second, "actorImplied"), Literal(True)))
 
 
-def test_body_ids_shared_with_the_first_reading_keep_its_labels(reading: dict) -> None:
-    first = yaml.safe_load(
-        (PACKAGE_DIR / "annotations" / "party-talent-work-opinion.yaml").read_text("utf-8")
-    )
-    first_bodies = {b["id"]: b for b in first["bodies"]}
-    shared = [b for b in reading["bodies"] if b["id"] in first_bodies]
-    assert {b["id"] for b in shared} >= {
-        "government",
-        "localities",
-        "relevant-departments",
-        "hrss-department",
-    }
-    for body in shared:
-        theirs = first_bodies[body["id"]]
-        assert (body["zh"], body["en"], body["class"], body["kind"]) == (
-            theirs["zh"],
-            theirs["en"],
-            theirs["class"],
-            theirs["kind"],
-        ), body["id"]
+def test_bodies_both_readings_name_are_one_register_entry_with_its_labels(
+    second: LoadedGraph, loaded: LoadedGraph, reading: dict
+) -> None:
+    first = yaml.safe_load((ANNOTATIONS / "party-talent-work-opinion.yaml").read_text("utf-8"))
+    register = yaml.safe_load((PACKAGE_DIR / "registry" / "agents.yaml").read_text("utf-8"))
+    entries = {b["id"]: b for b in register["bodies"]}
+    shared = {m["id"] for m in reading["mentions"]} & {m["id"] for m in first["mentions"]} & set(entries)
+    assert shared >= {"government", "localities", "relevant-departments", "hrss-department"}
+    classes = {"FormalOrganization": ORG.FormalOrganization, "OrganizationalUnit": ORG.OrganizationalUnit}
+    for slug in shared:
+        body, entry = iri(second, f"body/{slug}"), entries[slug]
+        for graph in (second.union, loaded.union):  # built alone, and built with the first
+            labels = {(str(o), o.language) for o in graph.objects(body, SKOS.prefLabel)}
+            assert labels == {(entry["zh"], "zh"), (entry["en"], "en")}, slug
+            assert (body, RDF.type, classes.get(entry["class"], dg(second, "SocialGroup"))) in graph
+        # one IRI, named by a mention in each document
+        documents = {
+            str(m).split("/document/")[1].split("/")[0]
+            for m in loaded.union.subjects(dg(loaded, "mentionOf"), body)
+        }
+        assert documents == {DOC, "party-talent-work-opinion"}, slug
 
 
-def test_the_cli_builds_the_curating_folder_alone(tmp_path: Path) -> None:
+def test_the_cli_builds_the_document_alone(tmp_path: Path, built_dir: Path) -> None:
+    inputs = alone(tmp_path / "inputs")
     output = tmp_path / "graph"
     result = subprocess.run(
         [
@@ -288,9 +311,9 @@ def test_the_cli_builds_the_curating_folder_alone(tmp_path: Path) -> None:
             "build",
             "--quiet",
             "--sources",
-            str(SOURCES),
+            str(inputs.sources),
             "--annotations",
-            str(ANNOTATIONS),
+            str(inputs.annotations),
             "--output",
             str(output),
         ],
@@ -299,4 +322,6 @@ def test_the_cli_builds_the_curating_folder_alone(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert (output / "documents" / f"{DOC}.ttl").exists()
+    # alone, the document's graph and text are what the packaged build of both holds
+    for name in (f"documents/{DOC}.ttl", f"texts/{DOC}.txt"):
+        assert (output / name).read_bytes() == (built_dir / name).read_bytes(), name

@@ -38,7 +38,9 @@ from .servers import running_server, serving
 
 ONTOLOGY_GRAPH = "https://dutygraph.example/ontology"
 DOCUMENT_GRAPH = "https://dutygraph.example/id/document/party-talent-work-opinion"
-GRAPHS = frozenset({ONTOLOGY_GRAPH, DOCUMENT_GRAPH})
+SECOND_DOCUMENT_GRAPH = "https://dutygraph.example/id/document/employment-promotion-opinion-2018"
+REGISTER_GRAPH = "https://dutygraph.example/id/register"  # the bodies and posts
+GRAPHS = frozenset({ONTOLOGY_GRAPH, DOCUMENT_GRAPH, SECOND_DOCUMENT_GRAPH, REGISTER_GRAPH})
 PREFIXES = {name: str(ns) for name, ns in Namespaces().prefixes().items()}
 SD = "http://www.w3.org/ns/sparql-service-description#"
 JSON_RESULTS = "application/sparql-results+json"
@@ -403,7 +405,9 @@ def test_dataset_parameters_are_honoured(
     )
     assert [row["g"]["value"] for row in bindings(answer)] == [DOCUMENT_GRAPH]
     form = http.post(endpoint, data={"query": named, "named-graph-uri": [ONTOLOGY_GRAPH, DOCUMENT_GRAPH]})
-    assert {row["g"]["value"] for row in bindings(form)} == set(GRAPHS)
+    assert {row["g"]["value"] for row in bindings(form)} == {ONTOLOGY_GRAPH, DOCUMENT_GRAPH}
+    every = http.post(endpoint, data={"query": named, "named-graph-uri": sorted(GRAPHS)})
+    assert {row["g"]["value"] for row in bindings(every)} == set(GRAPHS)
 
 
 def test_from_naming_a_graph_of_the_store_works(http: httpx.Client, endpoint: str, local_store) -> None:

@@ -1,5 +1,5 @@
 """The SPARQL gallery of the query page: every example runs on the packaged build, and the
-answers agree with the words of the document and with the REST records."""
+answers agree with the words of the documents and with the REST records."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from dutygraph.api.sparql_examples import EXAMPLES, PREFIXES, example_dicts
 from dutygraph.graph.exports import to_csv
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
+from dutygraph.ontology.iris import record_id
 
 DOC = "party-talent-work-opinion"
 BY_ID = {e.id: e for e in EXAMPLES}
@@ -27,6 +28,16 @@ def knowledge() -> Knowledge:
 @pytest.fixture(scope="module")
 def text(knowledge: Knowledge) -> str:
     return knowledge.loaded.texts[DOC]
+
+
+def short(knowledge: Knowledge, iri: str) -> str:
+    """The id people see: 'party-talent-work-opinion/a05-3', 'hrss-department'."""
+    return record_id(iri, knowledge.loaded.ns)
+
+
+def text_of(knowledge: Knowledge, duty: str) -> str:
+    """The text of the document a duty (its IRI) belongs to."""
+    return knowledge.loaded.texts[knowledge.duties[short(knowledge, duty)].document]
 
 
 def rows(knowledge: Knowledge, example_id: str) -> list[dict[str, str]]:
@@ -90,12 +101,12 @@ def test_county_level_answers_all_hold_at_county(knowledge: Knowledge) -> None:
     for row in answer:
         assert "县级" in row["levels"].split(" / "), row
     expected = {r.id for r in knowledge.duties.values() if "county" in r.levels}
-    assert {row["duty"].rsplit("/", 1)[1] for row in answer} == expected
+    assert {short(knowledge, row["duty"]) for row in answer} == expected
     conditional = {
         r.id: r.condition_zh for r in knowledge.duties.values() if "county" in r.levels and r.conditions
     }
     for row in answer:
-        duty = row["duty"].rsplit("/", 1)[1]
+        duty = short(knowledge, row["duty"])
         if duty in conditional:
             assert row.get("conditions"), duty
             for label in row["conditions"].split(" / "):
@@ -129,18 +140,20 @@ def test_busiest_bodies_match_the_records(knowledge: Knowledge) -> None:
         assert split == int(row["provisions"])
 
 
-def test_conditional_duties_quote_the_text(knowledge: Knowledge, text: str) -> None:
+def test_conditional_duties_quote_the_text(knowledge: Knowledge) -> None:
     answer = rows(knowledge, "conditional-duties")
     expected = {r.id for r in knowledge.duties.values() if r.conditions}
-    assert {row["duty"].rsplit("/", 1)[1] for row in answer} == expected
+    assert {short(knowledge, row["duty"]) for row in answer} == expected
+    assert {knowledge.duties[duty].document for duty in expected} == set(knowledge.documents)
     for row in answer:
-        assert row["quote"] in text
+        assert row["quote"] in text_of(knowledge, row["duty"])
 
 
-def test_exact_quotes_are_the_text_between_their_offsets(knowledge: Knowledge, text: str) -> None:
+def test_exact_quotes_are_the_text_between_their_offsets(knowledge: Knowledge) -> None:
     answer = rows(knowledge, "exact-quote")
     assert len(answer) == 50
     for row in answer:
+        text = text_of(knowledge, row["duty"])
         start, end = int(row["start"]), int(row["end"])
         assert text[start:end] == row["quote"]
         assert text[:start].endswith(row["prefix"])
@@ -158,12 +171,12 @@ def test_leading_group_composition_per_condition(knowledge: Knowledge, text: str
         assert row["quote"] in text
 
 
-def test_encouragements_are_the_encouragement_records(knowledge: Knowledge, text: str) -> None:
+def test_encouragements_are_the_encouragement_records(knowledge: Knowledge) -> None:
     answer = rows(knowledge, "encouragements")
     expected = {r.id for r in knowledge.duties.values() if r.modality == "encouragement"}
-    assert {row["duty"].rsplit("/", 1)[1] for row in answer} == expected
+    assert {short(knowledge, row["duty"]) for row in answer} == expected
     for row in answer:
-        assert row["quote"] in text
+        assert row["quote"] in text_of(knowledge, row["duty"])
 
 
 def test_organization_department_at_central_and_provincial_level(knowledge: Knowledge) -> None:
@@ -178,10 +191,12 @@ def test_organization_department_at_central_and_provincial_level(knowledge: Know
 
 def test_service_function_duties(knowledge: Knowledge) -> None:
     answer = rows(knowledge, "serves-service-function")
-    expected = {d for d, concepts in knowledge.duty_concepts.items() if "function/service" in concepts}
-    got = {row["duty"].rsplit("/", 1)[1] for row in answer}
+    service = f"function/{DOC}/service"
+    assert service in knowledge.concepts
+    expected = {d for d, concepts in knowledge.duty_concepts.items() if service in concepts}
+    got = {short(knowledge, row["duty"]) for row in answer}
     assert got == expected
-    assert "a01-4" in got  # 为各类人才干事创业、实现价值提供良好服务
+    assert f"{DOC}/a01-4" in got  # 为各类人才干事创业、实现价值提供良好服务
 
 
 def test_six_talent_categories(knowledge: Knowledge) -> None:
@@ -203,11 +218,51 @@ def test_implied_actor_counts_match_the_records(knowledge: Knowledge) -> None:
     assert counts == dict(Counter(r.actor_id for r in knowledge.duties.values() if r.actor_implied))
 
 
-def test_relations_between_bodies_quote_the_text(knowledge: Knowledge, text: str) -> None:
+def test_relations_between_bodies_quote_the_text(knowledge: Knowledge) -> None:
     answer = rows(knowledge, "relations-between-bodies")
     assert len(answer) == len(knowledge.relations)
+    # the rows name no document: each is the quote of a relation of the records, whose
+    # document's text holds it at those offsets
+    quoted = Counter((int(row["start"]), int(row["end"]), row["quote"]) for row in answer)
+    assert quoted == Counter((r.source.start, r.source.end, r.source.text) for r in knowledge.relations)
+    for relation in knowledge.relations:
+        source = relation.source
+        assert knowledge.loaded.texts[source.document][source.start : source.end] == source.text
+    assert {r.source.document for r in knowledge.relations} == set(knowledge.documents)
+
+
+def test_bodies_in_several_documents_are_those_mentioned_by_more_than_one(knowledge: Knowledge) -> None:
+    answer = rows(knowledge, "bodies-in-several-documents")
+    several = {
+        a.id: a
+        for a in knowledge.agents.values()
+        if a.type == "body" and len({q.document for q in a.mentions}) > 1
+    }
+    assert several  # both documents name the government, localities, …
+    assert {short(knowledge, row["body"]) for row in answer} == set(several)
+    assert len(answer) == len(several)  # one row per body
     for row in answer:
-        assert text[int(row["start"]) : int(row["end"])] == row["quote"]
+        agent = several[short(knowledge, row["body"])]
+        assert row["label"] == agent.label_zh
+        assert int(row["documents"]) == len({q.document for q in agent.mentions})
+        assert set(row["named_as"].split(" / ")) == {q.text for q in agent.mentions}
+        for quote in agent.mentions:  # the words are each document's own
+            assert knowledge.loaded.texts[quote.document][quote.start : quote.end] == quote.text
+    counts = [int(row["documents"]) for row in answer]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_body_in_each_document_counts_what_the_records_give_the_body(knowledge: Knowledge) -> None:
+    answer = rows(knowledge, "body-in-each-document")
+    found = Counter()
+    for row in answer:
+        document = short(knowledge, row["document"])
+        assert row["title"] == knowledge.documents[document].title_zh
+        found[(document, row["modality"].rsplit("#", 1)[-1])] += int(row["provisions"])
+    held = [d for d in knowledge.duties.values() if d.actor_id == "body/hrss-department"]
+    assert found == Counter((d.document, d.modality) for d in held)
+    assert len({document for document, _ in found}) > 1  # the body is charged in both documents
+    assert [row["document"] for row in answer] == sorted(row["document"] for row in answer)
 
 
 def test_the_examples_follow_the_served_namespaces(knowledge: Knowledge, tmp_path_factory) -> None:

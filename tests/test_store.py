@@ -36,6 +36,10 @@ from .stores import oxigraph_serving, oxigraph_url  # noqa: F401  (a fixture)
 
 ONTOLOGY = "https://dutygraph.example/ontology"
 DOCUMENT = "https://dutygraph.example/id/document/party-talent-work-opinion"
+SECOND_DOCUMENT = "https://dutygraph.example/id/document/employment-promotion-opinion-2018"
+REGISTER = "https://dutygraph.example/id/register"  # the bodies and posts
+# every data graph of the packaged build, by name
+GRAPHS = [SECOND_DOCUMENT, DOCUMENT, REGISTER, ONTOLOGY]
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ORG = "http://www.w3.org/ns/org#"
 
@@ -148,7 +152,7 @@ def test_construct_gives_the_same_triples(embedded: EmbeddedStore, remote: Remot
 
 
 def test_graph_names_counts_and_version(embedded: EmbeddedStore, remote: RemoteStore, data_dir: Path) -> None:
-    assert embedded.graph_names() == [DOCUMENT, ONTOLOGY]
+    assert embedded.graph_names() == GRAPHS
     assert remote.graph_names() == embedded.graph_names()  # the metadata graph is not data
     for graph in embedded.graph_names():
         assert remote.count(graph) == embedded.count(graph) > 0
@@ -173,7 +177,7 @@ def test_replace_graph_changes_the_version(data_dir: Path) -> None:
     store.replace_graph(DOCUMENT, b"<urn:a> <urn:b> <urn:c> .\n")
     assert store.count(DOCUMENT) == 1
     assert store.version() != before
-    assert store.graph_names() == [DOCUMENT, ONTOLOGY]
+    assert store.graph_names() == GRAPHS
 
 
 # -- push ----------------------------------------------------------------------------------
@@ -195,8 +199,8 @@ def test_push_twice_leaves_the_same_data(
             assert store.version() == embedded.version()
     err = capsys.readouterr().err.splitlines()
     # not a terminal: a line per graph, then what was pushed
-    assert err[:2] == [f"pushed 1/2 {DOCUMENT}", f"pushed 2/2 {ONTOLOGY}"]
-    assert err[2].startswith(f"pushed {data_dir / 'dataset.nq'} to {oxigraph_url}/query: 2 graphs")
+    assert err[:4] == [f"pushed {n}/4 {graph}" for n, graph in enumerate(GRAPHS, 1)]
+    assert err[4].startswith(f"pushed {data_dir / 'dataset.nq'} to {oxigraph_url}/query: 4 graphs")
 
 
 def test_push_with_separate_endpoints(oxigraph_url: str, data_dir: Path, embedded: EmbeddedStore) -> None:  # noqa: F811

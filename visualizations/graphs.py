@@ -304,7 +304,7 @@ class Builder:
             else None,
             "duties": len(held),
             "iri": self.k.network.nodes[f"{agent.type}/{agent.id}"]["iri"],
-            "source": {"quote": agent.source.text, "article": agent.source.article},
+            "mentions": mention_summaries(self.k, agent),
         }
 
     def duty_details(self, record: DutyRecord) -> dict:
@@ -483,3 +483,16 @@ def body_graph(k: Knowledge, agent_id: str, words: Vocabulary | None = None) -> 
 def concept_relation(concept: str) -> str:
     kinds = {"function": "serves_function", "talent-category": "concerns_talent_category"}
     return kinds.get(concept.split("/", 1)[0], "step_of")
+
+
+def mention_summaries(k: Knowledge, agent: Agent) -> list[dict]:
+    """Where each document names a body: the document's title, the article and the words."""
+    return [
+        {
+            "document": m.document,
+            "title": {"zh": k.documents[m.document].title_zh, "en": k.documents[m.document].title_en},
+            "article": m.article,
+            "quote": m.text,
+        }
+        for m in agent.mentions
+    ]

@@ -14,7 +14,7 @@ from itertools import pairwise
 from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Article, Document, Knowledge
 
-from .graphs import GraphData, body_graph, duties_graph, org_graph
+from .graphs import GraphData, body_graph, duties_graph, mention_summaries, org_graph
 from .html import Target, data_block, render
 from .vocabulary import Vocabulary, vocabulary
 
@@ -149,7 +149,7 @@ def body_summary(k: Knowledge, agent_id: str, words: Vocabulary) -> dict:
         "kind": words.kind(kind),
         "aliases": [*agent.alt_zh, *agent.alt_en],
         "parts": [{"id": p.id, "label": {"zh": p.label_zh, "en": p.label_en}} for p in parts],
-        "source": {"quote": agent.source.text, "article": agent.source.article},
+        "mentions": mention_summaries(k, agent),
     }
 
 

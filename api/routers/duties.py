@@ -60,8 +60,13 @@ async def list_duties(
     return ctx.respond(produce)
 
 
-@router.get("/api/duties/{duty_id}", response_model=models.Duty, responses=example("duty"))
-async def get_duty(ctx: Ctx, duty_id: Annotated[str, Path(max_length=100, description="e.g. a05-8")]):
+@router.get("/api/duties/{duty_id:path}", response_model=models.Duty, responses=example("duty"))
+async def get_duty(
+    ctx: Ctx,
+    duty_id: Annotated[
+        str, Path(max_length=200, description="{document}/{provision}, e.g. party-talent-work-opinion/a05-8")
+    ],
+):
     record = queries.duty(ctx.knowledge, duty_id)
     return ctx.respond(lambda: convert.duty(ctx.knowledge, record))
 

@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Knowledge
+from dutygraph.ontology.iris import record_id, replaced_path
 from dutygraph.ontology.namespaces import OA
 from dutygraph.visualizations.html import LINKED_DATA_PAGE_POLICY
 
@@ -206,7 +208,7 @@ def source_view(k: Knowledge, node: URIRef) -> SourceView | None:
         start = _int(k, selector, OA.start) if start is None else start
         end = _int(k, selector, OA.end) if end is None else end
     document = union.value(source, OA.hasSource)
-    doc_id = k.loaded.short_id(document).removeprefix("document/") if document is not None else ""
+    doc_id = record_id(document, ns)
     text = k.loaded.texts.get(doc_id, "")
     article = union.value(node, ns.dg.article)
     view = SourceView(
@@ -426,6 +428,10 @@ async def resource(request: Request, path: str, format: Format = None) -> Respon
     k: Knowledge = request.app.state.knowledge
     iri = URIRef(k.loaded.ns.data + path)
     if not path or not describe.exists(k, iri):
+        replaced = replaced_path(path)
+        if replaced is not None and describe.exists(k, URIRef(k.loaded.ns.data + replaced)):
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"/id/{quote(replaced)}{query}", status_code=301)
         return not_found(request, k, path, str(iri), format)
     return answer(
         request,

@@ -169,7 +169,10 @@
       }
       row(facts, "held", details.duties);
       row(facts, "aliases", details.aliases.join(" · "));
-      row(facts, "source", articleName(details.source.article) + "：「" + details.source.quote + "」");
+      details.mentions.forEach(function (mention) {
+        var where = dg.pick(mention.title) + " · " + articleName(mention.article);
+        row(facts, "source", where + "：「" + mention.quote + "」");
+      });
       panelContent.appendChild(facts);
     } else {
       row(facts, "servedBy", details.duties);
