@@ -161,7 +161,7 @@ def create_app(
         "status": "ok",
         "version": knowledge.version,
         "documents": list(knowledge.documents),
-        "triples": len(knowledge.store),
+        "triples": knowledge.triples,
     }
 
     @app.get(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Knowledge
+from dutygraph.graph.knowledge import DutyRecord, Knowledge
 from dutygraph.graph.knowledge import Quote as QuoteRecord
-from dutygraph.graph.records import DutyRecord
 from dutygraph.ontology.values import MODALITIES
 
 from . import models

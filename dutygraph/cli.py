@@ -28,11 +28,11 @@ class CommandError(DutygraphError):
     """A failure the user can act on; printed as one clear line."""
 
 
-def _load(folder: Path):  # -> LoadedGraph; imported lazily to keep `--help` fast
-    from dutygraph.graph.loaded import load
+def _knowledge(folder: Path):  # -> Knowledge; imported lazily to keep `--help` fast
+    from dutygraph.graph.knowledge import load_knowledge
 
     try:
-        return load(folder)
+        return load_knowledge(folder)
     except FileNotFoundError as error:
         raise CommandError(str(error)) from error
 
@@ -113,7 +113,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.output:
         _check_folder_of(args.output)  # before the seconds of loading and serialising
-    data = EXPORTERS[args.format](_load(args.data))
+    try:
+        data = EXPORTERS[args.format](args.data)
+    except FileNotFoundError as error:
+        raise CommandError(str(error)) from error
     if args.output:
         _write_atomically(args.output, data)
         print(f"wrote {args.output} ({len(data)} bytes, {args.format})", file=sys.stderr)
@@ -124,12 +127,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
-    loaded = _load(args.data)
-    documents = loaded.manifest["documents"]
+    from dutygraph.ontology.rdf_files import read_manifest, read_text
+
+    try:
+        documents = read_manifest(args.data)["documents"]
+    except FileNotFoundError as error:
+        raise CommandError(str(error)) from error
     doc = args.document or documents[0]
-    if doc not in loaded.texts:
+    if doc not in documents:
         raise CommandError(f"unknown document {doc!r}; known: {', '.join(documents)}")
-    sys.stdout.write(loaded.texts[doc])
+    sys.stdout.write(read_text(args.data, doc))
     if not args.no_newline:
         sys.stdout.write("\n")
     return 0
@@ -140,7 +147,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     from dutygraph.graph.summary import format_summary, summary
 
-    data = summary(_load(args.data))
+    data = summary(_knowledge(args.data))
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else format_summary(data))
     return 0
 
@@ -156,30 +163,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"dutygraph serve: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     from dutygraph.api.app import create_app
+    from dutygraph.graph.store import StoreError
 
     started = time.perf_counter()
     try:
+        knowledge = _served_knowledge(args)
         app = create_app(
-            data=args.data,
+            knowledge,
             sparql_timeout=args.sparql_timeout,
             sparql_memory_mib=args.sparql_memory,
             public_url=public_url(args),
             cache_mib=args.cache_mib,
         )
-    except FileNotFoundError as error:
+    except (FileNotFoundError, StoreError, ValueError) as error:
         for sock in sockets:
             sock.close()
         raise CommandError(str(error)) from error
-    print(f"dutygraph: graph loaded in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    print(
+        f"dutygraph: {len(knowledge.documents)} documents, {knowledge.triples} triples from "
+        f"{knowledge.store.name}, loaded in {time.perf_counter() - started:.2f}s",
+        file=sys.stderr,
+    )
     limits = Limits(request_timeout=args.request_timeout, max_connections=args.max_connections)
     return 0 if serve(app, sockets, limits) else EXIT_FAILED
 
 
+def _served_knowledge(args: argparse.Namespace):  # -> Knowledge
+    """What `serve` answers from: the built folder (--data), or a remote store (--store)."""
+    from dutygraph.graph.knowledge import load_knowledge, read_knowledge
+    from dutygraph.graph.store import remote_store
+
+    if args.store is None and args.store_query is None:
+        return load_knowledge(args.data)
+    if args.data != DEFAULT_BUILD_DIR:
+        raise ValueError("give either --data (a built folder) or --store (a remote store), not both")
+    # the server's start-up reads everything: the store's own per-query limit applies, not ours
+    store = remote_store(args.store, query_url=args.store_query, timeout=args.sparql_timeout)
+    return read_knowledge(store)
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
-    from dutygraph.graph.knowledge import build_knowledge
     from dutygraph.visualizations.export import export_pages
 
-    knowledge = build_knowledge(_load(args.data))
+    knowledge = _knowledge(args.data)
     try:
         written = export_pages(knowledge, args.output, args.server)
     except OSError as error:

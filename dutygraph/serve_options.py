@@ -138,6 +138,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--store",
+        type=http_url,
+        metavar="URL",
+        help="serve from a remote store, an Oxigraph server's base URL (its /query), filled by "
+        "`dutygraph push`; instead of --data",
+    )
+    parser.add_argument(
+        "--store-query",
+        type=http_url,
+        metavar="URL",
+        help="serve from another SPARQL 1.1 server's query endpoint (credentials from "
+        "DUTYGRAPH_STORE_USER / DUTYGRAPH_STORE_PASSWORD); instead of --data",
+    )
+    parser.add_argument(
         "--cache-mib",
         type=positive_int,
         default=64,

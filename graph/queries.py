@@ -18,8 +18,7 @@ import networkx as nx
 
 from dutygraph.errors import DutygraphError
 
-from .knowledge import Agent, Knowledge
-from .records import DutyRecord
+from .knowledge import Agent, DutyRecord, Knowledge
 
 
 class UnknownId(DutygraphError, KeyError):
@@ -70,8 +69,20 @@ def agent(k: Knowledge, agent_id: str) -> Agent:
 
 def duty(k: Knowledge, duty_id: str) -> DutyRecord:
     if duty_id not in k.duties:
-        raise UnknownId("duty", duty_id, closest(duty_id, list(k.duties)))
+        raise UnknownId("duty", duty_id, duty_suggestions(k, duty_id))
     return k.duties[duty_id]
+
+
+def duty_suggestions(k: Knowledge, duty_id: str) -> list[str]:
+    """Ids close to `duty_id`. A bare id of the one-document days ('a05-3') is compared with
+    the provisions' own part, so that it finds 'party-talent-work-opinion/a05-3' in every
+    document that has one."""
+    if "/" in duty_id:
+        return closest(duty_id, list(k.duties))
+    by_local: dict[str, list[str]] = {}
+    for full in k.duties:
+        by_local.setdefault(full.split("/", 1)[1], []).append(full)
+    return [full for local in closest(duty_id, list(by_local)) for full in by_local[local]][:5]
 
 
 def kind_of(a: Agent) -> str:

@@ -97,13 +97,18 @@ class StoreTimeout(StoreError):
 class StoreRefused(StoreError):
     """The store answered but refused the request: a bad query, no authorisation, no such endpoint."""
 
-    def __init__(self, store: str, reason: str, status: int | None = None) -> None:
+    def __init__(self, store: str, reason: str, status: int | None = None, detail: str = "") -> None:
         super().__init__(store, reason)
         self.status = status
+        self.detail = detail  # what the store said, as it said it
 
 
 class StoreBadAnswer(StoreError):
     """The store answered with something that is not what was asked for."""
+
+
+class StoreAnswerTooLarge(StoreError):
+    """The answer is longer than the caller accepts."""
 
 
 class StoreUnversioned(StoreError):
@@ -425,18 +430,25 @@ class RemoteStore:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, timeout: float, **request) -> tuple[int, dict[str, str], bytes]:
-        """One request, read whole within `timeout` (each phase and in all), or a StoreError."""
+    def _send(
+        self, method: str, url: str, timeout: float, max_bytes: int | None = None, **request
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request, read whole within `timeout` (each phase and in all), or a StoreError;
+        an answer longer than `max_bytes` is not read on (StoreAnswerTooLarge)."""
         import httpx
 
         deadline = time.monotonic() + timeout
         chunks: list[bytes] = []
+        size = 0
         try:
             with self._client.stream(method, url, timeout=timeout, **request) as response:
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
+                    size += len(chunk)
                     if time.monotonic() > deadline:
                         raise StoreTimeout(url, f"no complete answer within {timeout:g} s")
+                    if max_bytes is not None and size > max_bytes and response.status_code < 400:
+                        raise StoreAnswerTooLarge(url, f"the answer is longer than {max_bytes} bytes")
                 status, headers = response.status_code, dict(response.headers)
         except httpx.ConnectTimeout as error:
             raise StoreUnavailable(url, f"no connection within {timeout:g} s") from error
@@ -473,13 +485,37 @@ class RemoteStore:
             dataset += [("named-graph-uri", g) for g in named]
         return self._post_query(query, accept, dataset, timeout or self.timeout)
 
+    def answer(
+        self,
+        query: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[str, bytes]:
+        """The store's own answer to `query`, as it serialised it in a format of `accept`: its
+        media type and bytes. The dataset is given, always (what `/sparql` forwards)."""
+        defaults = list(default_graphs) if default_graphs or named_graphs else [EMPTY_GRAPH]
+        dataset = [("default-graph-uri", g) for g in defaults]
+        dataset += [("named-graph-uri", g) for g in named_graphs]
+        return self._post_query(query, accept, dataset, timeout or self.timeout, max_bytes)
+
     def _post_query(
-        self, query: str, accept: str, dataset: list[tuple[str, str]], timeout: float
+        self,
+        query: str,
+        accept: str,
+        dataset: list[tuple[str, str]],
+        timeout: float,
+        max_bytes: int | None = None,
     ) -> tuple[str, bytes]:
         """POST a form (SPARQL 1.1 Protocol §2.1.2); the answer's media type and body."""
         form = urlencode([("query", query), *dataset]).encode()
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        _, answer_headers, body = self._send("POST", self.query_url, timeout, content=form, headers=headers)
+        _, answer_headers, body = self._send(
+            "POST", self.query_url, timeout, max_bytes, content=form, headers=headers
+        )
         return answer_headers.get("content-type", accept).split(";")[0].strip().lower(), body
 
     def _results(self, content_type: str, body: bytes):
@@ -659,7 +695,7 @@ def _status_error(url: str, status: int, body: bytes) -> StoreError:
         return StoreUnavailable(url, f"unavailable ({status}){said}")
     if "S1T00" in text or VIRTUOSO_TIMEOUT_STATE in text:  # Virtuoso's timeouts as errors
         return StoreTimeout(url, f"the store's own time limit stopped the query ({status}){said}")
-    return StoreRefused(url, f"refused ({status}){said}", status)
+    return StoreRefused(url, f"refused ({status}){said}", status, text)
 
 
 def remote_store(

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from rdflib import URIRef
-from rdflib.namespace import RDF
 
 from dutygraph.ontology.namespaces import ORG
 
-from .loaded import LoadedGraph
-from .records import duty_records
+from .knowledge import Knowledge
 
 
-def class_counts(loaded: LoadedGraph) -> dict[str, int]:
-    dg = loaded.ns.dg
+def class_counts(k: Knowledge) -> dict[str, int]:
+    dg = k.ns.dg
     classes: dict[str, URIRef] = {
         "bodies (org:Organization)": ORG.Organization,
         "  formal organizations": ORG.FormalOrganization,
@@ -33,16 +31,20 @@ def class_counts(loaded: LoadedGraph) -> dict[str, int]:
         "articles": dg.Article,
         "sentences": dg.Sentence,
     }
-    graph = loaded.union
-    return {name: len(set(graph.subjects(RDF.type, cls))) for name, cls in classes.items()}
+    values = " ".join(f"<{cls}>" for cls in classes.values())
+    rows = k.store.select(
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {values} }} ?s a ?c }} GROUP BY ?c"
+    )
+    counts = {row["c"].value: int(row["n"].value) for row in rows}
+    return {name: counts.get(str(cls), 0) for name, cls in classes.items()}
 
 
-def summary(loaded: LoadedGraph) -> dict:
-    records = duty_records(loaded.union, loaded.ns)
+def summary(k: Knowledge) -> dict:
+    records = list(k.duties.values())
     return {
-        "documents": loaded.manifest["documents"],
-        "triples": len(loaded.union),
-        "classes": class_counts(loaded),
+        "documents": list(k.documents),
+        "triples": k.triples,
+        "classes": class_counts(k),
         "modality": dict(sorted(Counter(r.modality for r in records).items())),
         "implied actors": sum(r.actor_implied for r in records),
         "with a level": sum(bool(r.levels) for r in records),

@@ -393,6 +393,15 @@ def test_unknown_ids_are_404_with_suggestions(
         assert answer["suggestions"][0] == expected
 
 
+def test_a_bare_id_of_one_document_days_suggests_the_provision_in_each_document(client: httpx.Client) -> None:
+    answer = client.get("/api/duties/a05-3").json()
+    assert answer["error"] == "not_found"
+    held = {d["id"] for d in client.get("/api/documents").json()["items"]}
+    expected = {f"{doc}/a05-3" for doc in held}
+    assert all(client.get(f"/api/duties/{i}").status_code == 200 for i in expected)
+    assert set(answer["suggestions"][: len(expected)]) == expected
+
+
 def test_a_filter_value_that_can_never_match_is_a_422_listing_the_valid_ones(client: httpx.Client) -> None:
     # like level=township: not a 200 with nothing in it, which reads as "no such bodies"
     for url, field, valid in (

@@ -21,7 +21,7 @@ RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}
 
 @pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
 def test_rdf_exports_hold_every_triple(loaded: LoadedGraph, fmt: str) -> None:
-    data = EXPORTERS[fmt](loaded)
+    data = EXPORTERS[fmt](loaded.folder)
     graph = Graph().parse(data=data, format=RDF_FORMATS[fmt])
     assert len(graph) == len(loaded.union)
     assert graph.isomorphic(loaded.union)
@@ -29,7 +29,7 @@ def test_rdf_exports_hold_every_triple(loaded: LoadedGraph, fmt: str) -> None:
 
 def test_nquads_export_keeps_one_graph_per_document(loaded: LoadedGraph) -> None:
     dataset = Dataset()
-    dataset.parse(data=EXPORTERS["nq"](loaded), format="nquads")
+    dataset.parse(data=EXPORTERS["nq"](loaded.folder), format="nquads")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert set(loaded.texts) == {"party-talent-work-opinion", "employment-promotion-opinion-2018"}
     documents = {f"{loaded.ns.data}document/{doc}" for doc in loaded.texts}
@@ -40,7 +40,7 @@ def test_nquads_export_keeps_one_graph_per_document(loaded: LoadedGraph) -> None
 def test_jsonld_context_is_readable(loaded: LoadedGraph) -> None:
     import json
 
-    document = json.loads(EXPORTERS["jsonld"](loaded))
+    document = json.loads(EXPORTERS["jsonld"](loaded.folder))
     context = document["@context"]
     assert context["org"] == "http://www.w3.org/ns/org#"
     assert context["dg"] == loaded.ns.ontology
@@ -49,7 +49,7 @@ def test_jsonld_context_is_readable(loaded: LoadedGraph) -> None:
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_network_exports_open_in_networkx(loaded: LoadedGraph, fmt: str) -> None:
     reader = nx.read_graphml if fmt == "graphml" else nx.read_gexf
-    network = reader(io.BytesIO(EXPORTERS[fmt](loaded)))
+    network = reader(io.BytesIO(EXPORTERS[fmt](loaded.folder)))
     bodies = [n for n, d in network.nodes(data=True) if d.get("type") == "body"]
     duties = [n for n, d in network.nodes(data=True) if d.get("type") == "duty"]
     assert "body/party-committee" in bodies
@@ -59,7 +59,7 @@ def test_network_exports_open_in_networkx(loaded: LoadedGraph, fmt: str) -> None
 
 
 def test_csv_has_the_promised_columns_and_exact_quotes(loaded: LoadedGraph) -> None:
-    rows = list(csv.DictReader(io.StringIO(EXPORTERS["csv"](loaded).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(EXPORTERS["csv"](loaded.folder).decode("utf-8-sig"))))
     assert list(rows[0]) == CSV_COLUMNS
     assert len(rows) == len(set(r["duty_id"] for r in rows)) > 50
     assert {r["document"] for r in rows} == set(loaded.texts)  # every document's duties

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Knowledge, build_knowledge
+from dutygraph.graph.knowledge import DutyRecord, Knowledge, load_knowledge
 from dutygraph.graph.loaded import LoadedGraph
-from dutygraph.graph.records import DutyRecord, duty_records, label
 from dutygraph.ontology.annotations import AnnotationError
 from dutygraph.ontology.build import BuildInputs, compile_all
 from dutygraph.ontology.iris import record_id, scoped_iri
@@ -27,14 +27,19 @@ from dutygraph.ontology.namespaces import OA, ODRL, ORG, PROV
 FIRST = "party-talent-work-opinion"
 
 
-@pytest.fixture(scope="module")
-def duties(loaded: LoadedGraph) -> list[DutyRecord]:
-    return duty_records(loaded.union, loaded.ns)
+def label(graph: Graph, node, lang: str) -> str:
+    """The node's preferred label in `lang`, as the built RDF gives it."""
+    return next((str(v) for v in graph.objects(node, SKOS.prefLabel) if v.language == lang), "")
 
 
 @pytest.fixture(scope="module")
-def k(loaded: LoadedGraph) -> Knowledge:
-    return build_knowledge(loaded)
+def k(built_dir: Path) -> Knowledge:
+    return load_knowledge(built_dir)
+
+
+@pytest.fixture(scope="module")
+def duties(k: Knowledge) -> list[DutyRecord]:
+    return list(k.duties.values())
 
 
 def of(duties: list[DutyRecord], document: str) -> list[DutyRecord]:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import anyio
 import httpx
+import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -418,12 +419,15 @@ def test_every_example_and_root_resource_of_void_dereferences(client: httpx.Clie
 def test_strings_from_data_are_escaped() -> None:
     knowledge = load_knowledge()
     script = "<script>alert(1)</script>"
-    union = knowledge.loaded.union
-    body, duty = ID["body/party-committee"], ID[DUTY]
-    union.remove((body, SKOS.prefLabel, Literal("党委", lang="zh")))
-    union.add((body, SKOS.prefLabel, Literal(f"党委{script}", lang="zh")))
-    union.add((duty, DG.object, Literal(f'"><img src=x onerror=alert(2)>{script}', lang="en")))
-    union.add((duty, DG.concerns, URIRef("javascript:alert(3)")))
+    store = knowledge.store.store  # the embedded pyoxigraph store the pages read from
+    body, duty = ox.NamedNode(ID["body/party-committee"]), ox.NamedNode(ID[DUTY])
+    register, document = ox.NamedNode(ID["register"]), ox.NamedNode(ID["document/party-talent-work-opinion"])
+    label = ox.NamedNode(str(SKOS.prefLabel))
+    store.remove(ox.Quad(body, label, ox.Literal("党委", language="zh"), register))
+    store.add(ox.Quad(body, label, ox.Literal(f"党委{script}", language="zh"), register))
+    attack = ox.Literal(f'"><img src=x onerror=alert(2)>{script}', language="en")
+    store.add(ox.Quad(duty, ox.NamedNode(str(DG.object)), attack, document))
+    store.add(ox.Quad(duty, ox.NamedNode(str(DG.concerns)), ox.NamedNode("javascript:alert(3)"), document))
     app = FastAPI()
     app.state.knowledge = knowledge
     app.state.cache = ResponseCache(knowledge.version)
@@ -445,4 +449,4 @@ def test_strings_from_data_are_escaped() -> None:
     # and the RDF carries the literal unchanged
     turtle = anyio.run(get, "/id/body/party-committee", "text/turtle")
     graph = Graph().parse(data=turtle.content, format="turtle")
-    assert (body, SKOS.prefLabel, Literal(f"党委{script}", lang="zh")) in graph
+    assert (URIRef(body.value), SKOS.prefLabel, Literal(f"党委{script}", lang="zh")) in graph

@@ -129,7 +129,7 @@ def test_the_duties_page_holds_every_duty_with_its_filters(
 
 
 def test_every_body_page_lists_its_duties(client: httpx.Client, knowledge: Knowledge) -> None:
-    texts = knowledge.loaded.texts
+    texts = knowledge.texts
     assert len(texts) == len(knowledge.documents) == 2
     for agent_id, agent in knowledge.agents.items():
         response = client.get(f"/viz/body/{agent_id}")
@@ -170,7 +170,7 @@ def test_the_document_page_cuts_the_text_at_every_quote(client: httpx.Client, kn
     assert [d["id"] for d in data["documents"]] == list(knowledge.documents)
     covered: dict[str, str] = {}
     for document in data["documents"]:
-        text = knowledge.loaded.texts[document["id"]]
+        text = knowledge.texts[document["id"]]
         assert document["sections"][0]["label"].startswith("一、")
         covered.update(cuts_of(knowledge, document, text))
     # every quote of an article is the text of the segments that name its duty
@@ -189,7 +189,7 @@ def test_the_document_page_marks_the_quotes_of_the_preamble_too(
     data = data_of(client.get("/viz/document").text, "document-data")
     covered: dict[str, str] = {}
     for document in data["documents"]:
-        covered.update(cuts_of(knowledge, document, knowledge.loaded.texts[document["id"]]))
+        covered.update(cuts_of(knowledge, document, knowledge.texts[document["id"]]))
     preamble = {d: r.quote_zh for d, r in knowledge.duties.items() if r.article == 0}
     assert preamble and {d: covered.get(d) for d in preamble} == preamble
 

@@ -34,7 +34,7 @@ def server(served: str) -> str:
 
 def text_of(knowledge: Knowledge, duty_id: str) -> str:
     """The text of the document a duty is from."""
-    return knowledge.loaded.texts[knowledge.duties[duty_id].document]
+    return knowledge.texts[knowledge.duties[duty_id].document]
 
 
 def by_id(element_id: str) -> str:

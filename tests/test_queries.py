@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Knowledge, build_knowledge
-from dutygraph.graph.loaded import LoadedGraph
+from dutygraph.graph.knowledge import Knowledge, load_knowledge
 
 
 @pytest.fixture(scope="module")
-def k(loaded: LoadedGraph) -> Knowledge:
-    return build_knowledge(loaded)
+def k(built_dir: Path) -> Knowledge:
+    return load_knowledge(built_dir)
 
 
 def test_duties_of_a_body_include_its_units_and_posts(k: Knowledge) -> None:

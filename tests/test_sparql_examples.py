@@ -27,17 +27,17 @@ def knowledge() -> Knowledge:
 
 @pytest.fixture(scope="module")
 def text(knowledge: Knowledge) -> str:
-    return knowledge.loaded.texts[DOC]
+    return knowledge.texts[DOC]
 
 
 def short(knowledge: Knowledge, iri: str) -> str:
     """The id people see: 'party-talent-work-opinion/a05-3', 'hrss-department'."""
-    return record_id(iri, knowledge.loaded.ns)
+    return record_id(iri, knowledge.ns)
 
 
 def text_of(knowledge: Knowledge, duty: str) -> str:
     """The text of the document a duty (its IRI) belongs to."""
-    return knowledge.loaded.texts[knowledge.duties[short(knowledge, duty)].document]
+    return knowledge.texts[knowledge.duties[short(knowledge, duty)].document]
 
 
 def rows(knowledge: Knowledge, example_id: str) -> list[dict[str, str]]:
@@ -86,7 +86,7 @@ def test_who_approves_is_the_party_committee_with_the_exact_quote(knowledge: Kno
 
 
 def test_modality_counts_match_the_duties_csv(knowledge: Knowledge) -> None:
-    table = list(csv.DictReader(io.StringIO(to_csv(knowledge.loaded).decode("utf-8-sig"))))
+    table = list(csv.DictReader(io.StringIO(to_csv(knowledge.store.source.parent).decode("utf-8-sig"))))
     from_csv = Counter(row["modality"] for row in table)
     from_records = Counter(r.modality for r in knowledge.duties.values())
     assert from_csv == from_records
@@ -227,7 +227,7 @@ def test_relations_between_bodies_quote_the_text(knowledge: Knowledge) -> None:
     assert quoted == Counter((r.source.start, r.source.end, r.source.text) for r in knowledge.relations)
     for relation in knowledge.relations:
         source = relation.source
-        assert knowledge.loaded.texts[source.document][source.start : source.end] == source.text
+        assert knowledge.texts[source.document][source.start : source.end] == source.text
     assert {r.source.document for r in knowledge.relations} == set(knowledge.documents)
 
 
@@ -247,7 +247,7 @@ def test_bodies_in_several_documents_are_those_mentioned_by_more_than_one(knowle
         assert int(row["documents"]) == len({q.document for q in agent.mentions})
         assert set(row["named_as"].split(" / ")) == {q.text for q in agent.mentions}
         for quote in agent.mentions:  # the words are each document's own
-            assert knowledge.loaded.texts[quote.document][quote.start : quote.end] == quote.text
+            assert knowledge.texts[quote.document][quote.start : quote.end] == quote.text
     counts = [int(row["documents"]) for row in answer]
     assert counts == sorted(counts, reverse=True)
 

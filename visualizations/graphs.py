@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Agent, Knowledge
+from dutygraph.graph.knowledge import Agent, DutyRecord, Knowledge
 from dutygraph.graph.network import AGENT_RELATIONS
-from dutygraph.graph.records import DutyRecord
 
 from .vocabulary import Bilingual, Vocabulary, vocabulary
 

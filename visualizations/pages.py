@@ -211,7 +211,7 @@ def article_segments(k: Knowledge, text: str, article: Article) -> list[dict]:
 
 
 def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
-    text = k.loaded.texts[document.id]
+    text = k.texts[document.id]
     starts = [part.start for part in (*document.sections, *document.articles)]
     first = min(starts, default=0)  # what comes before the first section: title, number, preamble
     sections = []

@@ -9,7 +9,6 @@ from rdflib import URIRef
 
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.graph.network import edge_predicates
-from dutygraph.graph.records import label
 from dutygraph.ontology.namespaces import ORG
 from dutygraph.ontology.values import LEVELS, MODALITIES
 
@@ -48,23 +47,39 @@ class Vocabulary:
         return self.kinds.get(name) or self.classes.get(name) or {"zh": name, "en": name.replace("-", " ")}
 
 
-def _both(k: Knowledge, node: URIRef) -> Bilingual:
-    graph = k.loaded.union
-    return {"zh": label(graph, node, "zh"), "en": label(graph, node, "en")}
+def preferred_labels(k: Knowledge, nodes: list[URIRef]) -> dict[str, Bilingual]:
+    """IRI → its zh and en preferred labels, read from the store in one query."""
+    values = " ".join(f"<{node}>" for node in nodes)
+    query = (
+        "SELECT ?node ?label WHERE { VALUES ?node { " + values + " } "
+        "?node <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+    )
+    found: dict[str, Bilingual] = {str(node): {"zh": "", "en": ""} for node in nodes}
+    for row in k.store.select(query):
+        label = row["label"]
+        language = getattr(label, "language", None)
+        if language in ("zh", "en") and not found[row["node"].value][language]:
+            found[row["node"].value][language] = label.value
+    return found
 
 
 def vocabulary(k: Knowledge) -> Vocabulary:
-    ns = k.loaded.ns
-    dg = ns.dg
+    dg = k.ns.dg
     org_classes = {"Organization", "OrganizationalUnit", "Post"}
-    kinds = {agent.kind for agent in k.agents.values() if agent.type == "body" and agent.kind}
-    return Vocabulary(
-        relations={name: _both(k, predicate) for name, predicate in edge_predicates(ns).items()},
-        kinds={kind: _both(k, dg[f"kind-{kind}"]) for kind in sorted(kinds)},
-        modalities={modality: _both(k, dg[modality]) for modality in MODALITIES},
-        levels={level: _both(k, dg[level]) for level in LEVELS},
-        classes={
-            node_type: _both(k, ORG[cls] if cls in org_classes else dg[cls])
-            for node_type, cls in NODE_CLASSES.items()
-        },
-    )
+    kinds = sorted({agent.kind for agent in k.agents.values() if agent.type == "body" and agent.kind})
+    relations = edge_predicates(k.ns)
+    classes = {
+        node_type: ORG[cls] if cls in org_classes else dg[cls] for node_type, cls in NODE_CLASSES.items()
+    }
+    named = {
+        "relations": relations,
+        "kinds": {kind: dg[f"kind-{kind}"] for kind in kinds},
+        "modalities": {modality: dg[modality] for modality in MODALITIES},
+        "levels": {level: dg[level] for level in LEVELS},
+        "classes": classes,
+    }
+    labels = preferred_labels(k, [node for group in named.values() for node in group.values()])
+    words = {
+        group: {name: labels[str(node)] for name, node in nodes.items()} for group, nodes in named.items()
+    }
+    return Vocabulary(**words)

@@ -68,7 +68,7 @@ async def get_document(ctx: Ctx, doc_id: DocId):
 @router.get("/{doc_id}/text", response_model=models.DocumentText, responses=example("text"))
 async def document_text(ctx: Ctx, doc_id: DocId):
     _document(ctx.knowledge, doc_id)
-    text = ctx.knowledge.loaded.texts[doc_id]
+    text = ctx.knowledge.texts[doc_id]
     return ctx.respond(lambda: models.DocumentText(document=doc_id, text=text))
 
 

@@ -73,7 +73,12 @@ FORMAT_PARAMETER = {
     "nt": "application/n-triples",
     "rdf": "application/rdf+xml",
 }
-FORMAT_LINKS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))
+FORMAT_LINKS = (
+    ("Turtle", "ttl"),
+    ("JSON-LD", "jsonld"),
+    ("N-Triples", "nt"),
+    ("RDF/XML", "rdf"),
+)
 HTML_HEADERS = {
     "Vary": "Accept",
     "Content-Security-Policy": LINKED_DATA_PAGE_POLICY,
@@ -83,7 +88,8 @@ RDF_HEADERS = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
 INCOMING_SHOWN = 100  # per predicate
 
 Format = Annotated[
-    str | None, Query(max_length=10, description="html, ttl, jsonld, nt or rdf; overrides Accept")
+    str | None,
+    Query(max_length=10, description="html, ttl, jsonld, nt or rdf; overrides Accept"),
 ]
 
 
@@ -128,7 +134,7 @@ class SourceView:
 
 def local_href(k: Knowledge, iri: str) -> str:
     """Where this server answers for an IRI; other web IRIs are links to themselves."""
-    ns = k.loaded.ns
+    ns = k.ns
     if iri.startswith(ns.data):
         return "/id/" + iri.removeprefix(ns.data)
     if iri.startswith(ns.ontology):
@@ -141,42 +147,46 @@ def local_href(k: Knowledge, iri: str) -> str:
 
 def short_name(k: Knowledge, iri: str) -> str:
     """'dg:Provision', 'id:duty/a05-8': the longest namespace that fits, else the IRI."""
-    namespaces = sorted(((str(n), p) for p, n in k.loaded.ns.prefixes().items()), reverse=True)
+    namespaces = sorted(((str(n), p) for p, n in k.ns.prefixes().items()), reverse=True)
     for namespace, prefix in namespaces:
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri.removeprefix(namespace)}"
     return iri
 
 
-def labels(k: Knowledge, node: URIRef) -> tuple[str, str]:
-    """(zh, en): the preferred label, else rdfs:label, else the title."""
-    union = k.loaded.union
+def labels(graph: Graph, node: URIRef) -> tuple[str, str]:
+    """(zh, en): the preferred label, else rdfs:label, else the title, as `graph` holds them."""
     found: dict[str, str] = {}
     for predicate in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
-        for value in union.objects(node, predicate):
+        for value in graph.objects(node, predicate):
             if isinstance(value, Literal) and value.language in ("zh", "en"):
                 found.setdefault(value.language, str(value))
     return found.get("zh", ""), found.get("en", "")
 
 
-def ref(k: Knowledge, node: URIRef) -> Ref:
-    zh, en = labels(k, node)
+def ref(k: Knowledge, graph: Graph, node: URIRef) -> Ref:
+    zh, en = labels(graph, node)
     return Ref(local_href(k, str(node)), short_name(k, str(node)), zh, en)
 
 
-def value_of(k: Knowledge, node) -> Value:
+def value_of(k: Knowledge, graph: Graph, node) -> Value:
     if isinstance(node, Literal):
         datatype = short_name(k, str(node.datatype)) if node.datatype else ""
         return Value(None, str(node), node.language or "", datatype)
     if isinstance(node, URIRef):
-        return Value(ref(k, node))
+        return Value(ref(k, graph, node))
     return Value(None, f"_:{node}")
 
 
 # ---------------------------------------------------------------- the HTML pages
 
 
-def _rows(k: Knowledge, pairs: list[tuple[URIRef, object]], limit: int | None = None) -> list[Row]:
+def _rows(
+    k: Knowledge,
+    graph: Graph,
+    pairs: list[tuple[URIRef, object]],
+    limit: int | None = None,
+) -> list[Row]:
     grouped: dict[URIRef, list] = {}
     for predicate, value in pairs:
         grouped.setdefault(predicate, []).append(value)
@@ -184,74 +194,92 @@ def _rows(k: Knowledge, pairs: list[tuple[URIRef, object]], limit: int | None = 
     for predicate in sorted(grouped, key=lambda p: short_name(k, str(p))):
         values = sorted(grouped[predicate], key=lambda v: (isinstance(v, Literal), str(v)))
         shown = values if limit is None else values[:limit]
-        rows.append(Row(ref(k, predicate), [value_of(k, v) for v in shown], len(values) - len(shown)))
+        rows.append(
+            Row(
+                ref(k, graph, predicate),
+                [value_of(k, graph, v) for v in shown],
+                len(values) - len(shown),
+            )
+        )
     return rows
 
 
-def _int(k: Knowledge, node, predicate: URIRef) -> int | None:
-    value = k.loaded.union.value(node, predicate)
+def _int(graph: Graph, node, predicate: URIRef) -> int | None:
+    value = graph.value(node, predicate)
     return int(value) if value is not None else None
 
 
-def source_view(k: Knowledge, node: URIRef) -> SourceView | None:
+def source_view(k: Knowledge, graph: Graph, node: URIRef) -> SourceView | None:
     """Where the text says it: the sentence(s) around the quote, the quote marked."""
-    union, ns = k.loaded.union, k.loaded.ns
-    source = union.value(node, ns.dg.source)
+    ns = k.ns
+    source = graph.value(node, ns.dg.source)
     if source is None:
         return None
     exact = prefix = suffix = ""
     start = end = None
-    for selector in union.objects(source, OA.hasSelector):
-        exact = str(union.value(selector, OA.exact) or exact)
-        prefix = str(union.value(selector, OA.prefix) or prefix)
-        suffix = str(union.value(selector, OA.suffix) or suffix)
-        start = _int(k, selector, OA.start) if start is None else start
-        end = _int(k, selector, OA.end) if end is None else end
-    document = union.value(source, OA.hasSource)
+    for selector in graph.objects(source, OA.hasSelector):
+        exact = str(graph.value(selector, OA.exact) or exact)
+        prefix = str(graph.value(selector, OA.prefix) or prefix)
+        suffix = str(graph.value(selector, OA.suffix) or suffix)
+        start = _int(graph, selector, OA.start) if start is None else start
+        end = _int(graph, selector, OA.end) if end is None else end
+    document = graph.value(source, OA.hasSource)
     doc_id = record_id(document, ns)
-    text = k.loaded.texts.get(doc_id, "")
-    article = union.value(node, ns.dg.article)
+    text = k.texts.get(doc_id, "")
+    article = graph.value(node, ns.dg.article)
     view = SourceView(
         prefix,
         exact,
         suffix,
         start if start is not None else -1,
         end if end is not None else -1,
-        ref(k, article) if article is not None else None,
-        ref(k, document) if document is not None else None,
+        ref(k, graph, article) if article is not None else None,
+        ref(k, graph, document) if document is not None else None,
     )
     if start is None or end is None or text[start:end] != exact:
         return view
     spans = [
-        (_int(k, sentence, ns.dg.startOffset), _int(k, sentence, ns.dg.endOffset))
-        for sentence in union.objects(node, PROV.wasDerivedFrom)
+        (
+            _int(graph, sentence, ns.dg.startOffset),
+            _int(graph, sentence, ns.dg.endOffset),
+        )
+        for sentence in graph.objects(node, PROV.wasDerivedFrom)
     ]
     spans = [(s, e) for s, e in spans if s is not None and e is not None]
     if not spans:
         return view
     left, right = min(start, *(s for s, _ in spans)), max(end, *(e for _, e in spans))
-    return SourceView(text[left:start], exact, text[end:right], start, end, view.article, view.document)
+    return SourceView(
+        text[left:start],
+        exact,
+        text[end:right],
+        start,
+        end,
+        view.article,
+        view.document,
+    )
 
 
 def format_links(path: str) -> list[tuple[str, str]]:
     return [(name, f"{path}?format={value}") for name, value in FORMAT_LINKS]
 
 
-def resource_page(k: Knowledge, iri: URIRef, path: str) -> bytes:
-    union = k.loaded.union
-    this = ref(k, iri)
-    types = sorted((ref(k, t) for t in union.objects(iri, RDF.type)), key=lambda r: r.short)
-    outgoing = [(p, o) for p, o in union.predicate_objects(iri) if p != RDF.type]
-    incoming = [(p, s) for s, p in union.subject_predicates(iri)]
+def resource_page(k: Knowledge, graph: Graph, iri: URIRef, path: str) -> bytes:
+    """`graph` is the resource's neighbourhood (describe.neighbourhood)."""
+
+    this = ref(k, graph, iri)
+    types = sorted((ref(k, graph, t) for t in graph.objects(iri, RDF.type)), key=lambda r: r.short)
+    outgoing = [(p, o) for p, o in graph.predicate_objects(iri) if p != RDF.type]
+    incoming = [(p, s) for s, p in graph.subject_predicates(iri)]
     return render(
         "resource.html",
         title=this.zh or this.en or this.short,
         iri=str(iri),
         this=this,
         types=types,
-        rows=_rows(k, outgoing),
-        incoming=_rows(k, incoming, INCOMING_SHOWN),
-        source=source_view(k, iri),
+        rows=_rows(k, graph, outgoing),
+        incoming=_rows(k, graph, incoming, INCOMING_SHOWN),
+        source=source_view(k, graph, iri),
         formats=format_links(path),
     )
 
@@ -267,15 +295,30 @@ class Term:
 TERM_SECTIONS = (
     ("Classes", "类", (OWL.Class, RDFS.Class)),
     ("Object properties", "对象属性", (OWL.ObjectProperty,)),
-    ("Datatype properties", "数据属性", (OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)),
-    ("Individuals and concepts", "个体与概念", (OWL.NamedIndividual, SKOS.ConceptScheme, SKOS.Concept)),
+    (
+        "Datatype properties",
+        "数据属性",
+        (OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property),
+    ),
+    (
+        "Individuals and concepts",
+        "个体与概念",
+        (OWL.NamedIndividual, SKOS.ConceptScheme, SKOS.Concept),
+    ),
 )
-TERM_LINKS = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDF.type, SKOS.inScheme)
+TERM_LINKS = (
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    RDF.type,
+    SKOS.inScheme,
+)
 TERM_NOTES = (SKOS.definition, RDFS.comment, SKOS.note)
 
 
 def ontology_page(k: Knowledge, graph: Graph) -> bytes:
-    ns = k.loaded.ns
+    ns = k.ns
     seen: set[URIRef] = set()
     sections = []
     for title_en, title_zh, classes in TERM_SECTIONS:
@@ -285,34 +328,39 @@ def ontology_page(k: Knowledge, graph: Graph) -> bytes:
             seen.add(node)
             own = str(node).startswith(ns.ontology)
             anchor = str(node).removeprefix(ns.ontology) if own else ""
-            notes = [value_of(k, v) for p in TERM_NOTES for v in graph.objects(node, p)]
+            notes = [value_of(k, graph, v) for p in TERM_NOTES for v in graph.objects(node, p)]
             pairs = [(p, o) for p in TERM_LINKS for o in graph.objects(node, p) if not isinstance(o, Literal)]
             pairs = [(p, o) for p, o in pairs if not (p == RDF.type and o in classes)]
-            terms.append(Term(anchor, ref(k, node), notes, _rows(k, pairs)))
+            terms.append(Term(anchor, ref(k, graph, node), notes, _rows(k, graph, pairs)))
         sections.append((title_en, title_zh, terms))
     root = URIRef(ns.ontology_iri)
     return render(
         "ontology.html",
         title="dutygraph ontology",
         iri=ns.ontology_iri,
-        this=ref(k, root),
-        descriptions=[value_of(k, v) for v in graph.objects(root, DCTERMS.description)],
+        this=ref(k, graph, root),
+        descriptions=[value_of(k, graph, v) for v in graph.objects(root, DCTERMS.description)],
         sections=sections,
         formats=format_links("/ontology"),
     )
 
 
-def void_page(k: Knowledge, graph: Graph) -> bytes:
+def void_page(k: Knowledge, void: Graph) -> bytes:
     base = describe.void_iri(k)
     dataset = URIRef(f"{base}#dataset")
     V = describe.VOID
+    graph = Graph()
+    graph += void
+    describe.add_labels(k, graph, {o for o in void.objects() if isinstance(o, URIRef)})
 
     def number(node) -> int:
         return int(graph.value(node, V.triples) or graph.value(node, V.entities) or 0)
 
     def counted(link: URIRef, what: URIRef) -> list[tuple[Ref, int]]:
         """(the thing counted, its count) for each subset or partition, largest first."""
-        pairs = [(ref(k, graph.value(node, what)), number(node)) for node in graph.objects(dataset, link)]
+        pairs = [
+            (ref(k, graph, graph.value(node, what)), number(node)) for node in graph.objects(dataset, link)
+        ]
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0].short))
 
     endpoint = str(graph.value(dataset, V.sparqlEndpoint))
@@ -320,7 +368,7 @@ def void_page(k: Knowledge, graph: Graph) -> bytes:
         "void.html",
         title="dutygraph dataset (VoID)",
         iri=str(dataset),
-        titles=[value_of(k, v) for v in graph.objects(dataset, DCTERMS.title)],
+        titles=[value_of(k, graph, v) for v in graph.objects(dataset, DCTERMS.title)],
         triples=number(dataset),
         endpoint=endpoint,
         endpoint_href="/" + endpoint.removeprefix(describe.site_root(k)),
@@ -333,7 +381,13 @@ def void_page(k: Knowledge, graph: Graph) -> bytes:
 
 
 def not_found_page(iri: str, suggestions: list[Ref]) -> bytes:
-    return render("not_found.html", title="Not found", iri=iri, suggestions=suggestions, formats=[])
+    return render(
+        "not_found.html",
+        title="Not found",
+        iri=iri,
+        suggestions=suggestions,
+        formats=[],
+    )
 
 
 # ---------------------------------------------------------------- negotiation and answers
@@ -361,18 +415,24 @@ def answer(
     request: Request,
     key: tuple,
     format: str | None,
-    graph: Callable[[], Graph],
-    page: Callable[[Graph], bytes],
+    rdf: Callable[[], Graph],
+    page: Callable[[], bytes],
 ) -> Response:
+    """`rdf()` the description for RDF formats, `page()` its HTML page; only the one asked
+    for is made, and only when the cache does not hold it."""
     media_type = chosen_media_type(request, format)
     if media_type is None:
         return not_acceptable(format)
     cache: ResponseCache = request.app.state.cache
     if media_type == HTML:
-        return cache.respond_bytes(request, (*key, HTML), lambda: page(graph()), HTML, HTML_HEADERS)
+        return cache.respond_bytes(request, (*key, HTML), page, HTML, HTML_HEADERS)
     name = FORMAT_OF[media_type]
     return cache.respond_bytes(
-        request, (*key, media_type), lambda: describe.serialise(graph(), name), media_type, RDF_HEADERS
+        request,
+        (*key, media_type),
+        lambda: describe.serialise(rdf(), name),
+        media_type,
+        RDF_HEADERS,
     )
 
 
@@ -381,14 +441,16 @@ def _known_paths(request: Request, k: Knowledge) -> list[str]:
     state = request.app.state
     found = getattr(state, "linked_data_paths", None)
     if found is None:
-        data = k.loaded.ns.data
-        subjects = {str(s) for s in k.loaded.union.subjects() if str(s).startswith(data)}
-        found = state.linked_data_paths = sorted(s.removeprefix(data) for s in subjects)
+        data = k.ns.data
+        rows = k.store.select(
+            f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{data}")) }}'
+        )
+        found = state.linked_data_paths = sorted(row["s"].value.removeprefix(data) for row in rows)
     return found
 
 
 def suggested_paths(request: Request, k: Knowledge, path: str) -> list[str]:
-    """The closest known paths, of the same kind first (body/…, duty/…). For a body or post
+    """The closest known paths, of the same kind first (body/…, document/{doc}/duty/…). For a body or post
     the last segment is also compared with its labels and aliases: /id/body/党委 suggests
     body/party-committee, the body whose label that is."""
     kind, _, rest = path.partition("/")
@@ -396,7 +458,10 @@ def suggested_paths(request: Request, k: Knowledge, path: str) -> list[str]:
     if kind in ("body", "post") and rest:
         by_label = [f"{k.agents[i].type}/{i}" for i in queries.agent_suggestions(k, rest)]
     known = _known_paths(request, k)
-    same_kind = [p for p in known if p.startswith(kind + "/")]
+    # a path of the first document's old shape (duty/a99-1) is compared as its new shape
+    path = replaced_path(path) or path
+    prefix = path.rsplit("/", 1)[0] + "/" if "/" in path else path
+    same_kind = [p for p in known if p.startswith(prefix)]
     by_path = queries.closest(path, same_kind) or queries.closest(path, known)
     return list(dict.fromkeys([*by_label, *by_path]))[:5]
 
@@ -410,9 +475,10 @@ def not_found(request: Request, k: Knowledge, path: str, iri: str, format: str |
     media_type = chosen_media_type(request, format)
     if media_type is None and format is not None:
         return not_acceptable(format)  # a bad ?format= is a 400 whether the IRI exists or not
-    iris = [k.loaded.ns.data + name for name in suggested_paths(request, k, path)]
+    iris = [k.ns.data + name for name in suggested_paths(request, k, path)]
     if media_type == HTML:
-        suggestions = [ref(k, URIRef(i)) for i in iris]
+        graph = describe.add_labels(k, Graph(), [URIRef(i) for i in iris])
+        suggestions = [ref(k, graph, URIRef(i)) for i in iris]
         return Response(not_found_page(iri, suggestions), 404, HTML_HEADERS, HTML)
     body = {
         "error": "not_found",
@@ -426,10 +492,10 @@ def not_found(request: Request, k: Knowledge, path: str, iri: str, format: str |
 @router.get("/id/{path:path}")
 async def resource(request: Request, path: str, format: Format = None) -> Response:
     k: Knowledge = request.app.state.knowledge
-    iri = URIRef(k.loaded.ns.data + path)
+    iri = URIRef(k.ns.data + path)
     if not path or not describe.exists(k, iri):
         replaced = replaced_path(path)
-        if replaced is not None and describe.exists(k, URIRef(k.loaded.ns.data + replaced)):
+        if replaced is not None and describe.exists(k, URIRef(k.ns.data + replaced)):
             query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(f"/id/{quote(replaced)}{query}", status_code=301)
         return not_found(request, k, path, str(iri), format)
@@ -438,7 +504,7 @@ async def resource(request: Request, path: str, format: Format = None) -> Respon
         ("ld", path),
         format,
         lambda: describe.describe(k, iri),
-        lambda _: resource_page(k, iri, f"/id/{path}"),
+        lambda: resource_page(k, describe.neighbourhood(k, iri), iri, f"/id/{path}"),
     )
 
 
@@ -450,7 +516,7 @@ async def ontology(request: Request, format: Format = None) -> Response:
         ("ld-ontology",),
         format,
         lambda: describe.ontology_graph(k),
-        lambda graph: ontology_page(k, graph),
+        lambda: ontology_page(k, describe.ontology_graph(k)),
     )
 
 
@@ -458,7 +524,11 @@ async def ontology(request: Request, format: Format = None) -> Response:
 async def void(request: Request, format: Format = None) -> Response:
     k: Knowledge = request.app.state.knowledge
     return answer(
-        request, ("ld-void",), format, lambda: describe.void_graph(k), lambda graph: void_page(k, graph)
+        request,
+        ("ld-void",),
+        format,
+        lambda: describe.void_graph(k),
+        lambda: void_page(k, describe.void_graph(k)),
     )
 
 

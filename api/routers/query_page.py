@@ -52,7 +52,7 @@ PAGE_HEADERS = {
 
 @router.get("/query", response_class=HTMLResponse, include_in_schema=False)
 async def query_page(request: Request) -> Response:
-    return HTMLResponse(_page(request.app.state.knowledge.loaded.ns), headers=PAGE_HEADERS)
+    return HTMLResponse(_page(request.app.state.knowledge.ns), headers=PAGE_HEADERS)
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

@@ -141,14 +141,15 @@ def install(
     memory_mib: int = DEFAULT_MEMORY_MIB,
     public_url: str | None = None,
 ) -> None:
-    """Mount /sparql on `app`, with workers loading the same built graph as `knowledge`.
-    `public_url` is where clients reach the server: the endpoint's IRI is `{public_url}/sparql`."""
-    ns = knowledge.loaded.ns
+    """Mount /sparql on `app`, answering from the store `knowledge` was read from: embedded,
+    with worker processes that load the same dataset file; remote, by the store itself
+    (api/sparql/remote.py). `public_url` is where clients reach the server: the endpoint's
+    IRI is `{public_url}/sparql`."""
     endpoint = f"{public_url.rstrip('/')}/sparql" if public_url else DEFAULT_ENDPOINT
     app.state.sparql = SparqlService(
-        knowledge.loaded.folder / "dataset.nq",
+        knowledge.store,
         knowledge.store.graph_names(),
-        {name: str(namespace) for name, namespace in ns.prefixes().items()},
+        {name: str(namespace) for name, namespace in knowledge.ns.prefixes().items()},
         endpoint=endpoint,
         timeout=timeout,
         memory_mib=memory_mib,

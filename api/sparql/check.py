@@ -115,3 +115,44 @@ def syntax_refusal(checked: CheckedQuery, message: str) -> ProtocolError:
     if checked.updates:
         return read_only()
     return ProtocolError(400, "malformed_query", f"malformed query: {message}")
+
+
+@dataclass(frozen=True)
+class DatasetClauses:
+    """The graphs a query's FROM and FROM NAMED clauses name, as absolute IRIs."""
+
+    default: tuple[str, ...]
+    named: tuple[str, ...]
+
+
+_DECLARATION = re.compile(r"PREFIX\s+([\w\u00B7-\U000EFFFF.-]*):\s*<([^>]*)>", re.IGNORECASE)
+
+
+def dataset_clauses(text: str, prefixes: dict[str, str]) -> DatasetClauses:
+    """The IRIs after FROM / FROM NAMED, prefixed names expanded with the query's PREFIX
+    declarations (and `prefixes`, the endpoint's defaults); a name that expands to nothing
+    is kept as written, which no store holds. For a store that evaluates FROM itself, these
+    become the protocol's graph parameters, restricted to the graphs this endpoint holds."""
+    declared = {**prefixes, **{m.group(1): m.group(2) for m in _DECLARATION.finditer(text)}}
+    default: list[str] = []
+    named: list[str] = []
+    after_from = after_named = False
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("space", "comment"):
+            continue
+        if kind == "name" and token.upper() == "FROM":
+            after_from, after_named = True, False
+            continue
+        if after_from and kind == "name" and token.upper() == "NAMED":
+            after_named = True
+            continue
+        if after_from and kind in ("iri", "name"):
+            if kind == "iri":
+                iri = token[1:-1]
+            else:
+                prefix, _, local = token.partition(":")
+                iri = declared[prefix] + local if prefix in declared else token
+            (named if after_named else default).append(iri)
+        after_from = after_named = False
+    return DatasetClauses(tuple(default), tuple(named))

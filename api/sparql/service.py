@@ -7,14 +7,16 @@ Also the service description (SPARQL 1.1 Service Description) a bare GET answers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from dutygraph.graph.store import EmbeddedStore, RemoteStore, Store
+
 from ..cache import SizedLRU
 from ..negotiation import negotiate
 from .protocol import ProtocolError, QueryRequest
+from .remote import RemotePool
 from .workers import (
     MIB,
     Job,
@@ -103,7 +105,7 @@ class SparqlService:
 
     def __init__(
         self,
-        data_file: Path,
+        store: Store,
         graphs: list[str],
         prefixes: dict[str, str],
         *,
@@ -118,13 +120,21 @@ class SparqlService:
         # the endpoint's own IRI, as configured: never a request's Host header, which any
         # client sets; relative IRIs in queries resolve against it (as Oxigraph server does)
         self.endpoint = endpoint
-        self.pool = WorkerPool(
-            WorkerSettings(str(data_file), prefixes, endpoint, max_result_bytes),
-            size=workers,
-            max_size=max_workers,
-            timeout=timeout,
-            memory_bytes=memory_mib * MIB,
-        )
+        self.pool: WorkerPool | RemotePool
+        if isinstance(store, RemoteStore):
+            self.pool = RemotePool(
+                store, graphs, prefixes, endpoint, timeout=timeout, max_bytes=max_result_bytes
+            )
+        elif isinstance(store, EmbeddedStore) and store.source is not None:
+            self.pool = WorkerPool(
+                WorkerSettings(str(store.source), prefixes, endpoint, max_result_bytes),
+                size=workers,
+                max_size=max_workers,
+                timeout=timeout,
+                memory_bytes=memory_mib * MIB,
+            )
+        else:  # the workers load the dataset from its file
+            raise ValueError(f"{store.name}: /sparql needs a remote store or one loaded from a dataset file")
         self._description: dict[str, Answer] = {}
         # answers by (query, dataset, format), bounded by what they cost: the data never
         # changes while serving

@@ -150,7 +150,7 @@ def _serialization(fmt: str) -> Any:
     }[fmt]
 
 
-def _refused(error: ProtocolError) -> Outcome:
+def refused(error: ProtocolError) -> Outcome:
     return Outcome("refused", message=error.message, status=error.status, code=error.code)
 
 
@@ -176,7 +176,7 @@ def run_job(store: Any, settings: WorkerSettings, job: Job) -> Outcome:
         checked = check_query(job.query)
         dataset = _dataset_options(job, checked.names_dataset)
     except ProtocolError as error:
-        return _refused(error)
+        return refused(error)
     buffer = _BoundedBuffer(settings.max_bytes)
     form = ""
     try:
@@ -192,7 +192,7 @@ def run_job(store: Any, settings: WorkerSettings, job: Job) -> Outcome:
             return Outcome("not_acceptable", form=form)
         result.serialize(buffer, format=_serialization(fmt))
     except SyntaxError as error:
-        return _refused(syntax_refusal(checked, str(error)))
+        return refused(syntax_refusal(checked, str(error)))
     except ResultTooLarge:
         return Outcome(
             "too_large", message=f"the result is larger than {settings.max_bytes} bytes", form=form
