@@ -219,6 +219,14 @@ class Knowledge:
         return agent_view(self.network)
 
     @cached_property
+    def held_by(self) -> dict[str, tuple[DutyRecord, ...]]:
+        """Agent id → the provisions it holds itself, in document order."""
+        held: dict[str, list[DutyRecord]] = defaultdict(list)
+        for record in self.duties.values():
+            held[record.actor_id.split("/", 1)[1]].append(record)
+        return {agent: tuple(records) for agent, records in held.items()}
+
+    @cached_property
     def undirected(self) -> nx.Graph:
         """The whole projection without direction, for neighbourhoods."""
         return nx.Graph(self.network.to_undirected())

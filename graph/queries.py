@@ -252,6 +252,14 @@ def documents_of(k: Knowledge, agent_id: str) -> list[BodyInDocument]:
     return found
 
 
+def named_or_charged_in(k: Knowledge, agent_id: str, documents: Iterable[str]) -> bool:
+    """Does one of `documents` name the body (a mention) or give it a provision?"""
+    wanted = set(documents)
+    if any(m.document in wanted for m in k.agents[agent_id].mentions):
+        return True
+    return any(r.document in wanted for r in k.held_by.get(agent_id, ()))
+
+
 def at_level(k: Knowledge, level: str, include_unconstrained: bool = False) -> list[DutyRecord]:
     """Duties the text limits to a set of levels that includes `level` (and, if asked,
     those it limits to no level at all, which hold wherever their actor exists)."""

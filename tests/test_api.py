@@ -634,3 +634,22 @@ def test_a_body_both_documents_name_has_a_quote_and_duties_in_each(
         assert entry["duty_count"] == len(duties) > 0 and entry["named"] is True
         assert entry["articles"] == sorted({d["article"] for d in duties})
     assert sum(entry["duty_count"] for entry in found) == body["duty_count"]
+
+
+def test_bodies_and_procedures_filter_by_document(client: httpx.Client) -> None:
+    everyone = get(client, "/api/bodies?limit=500")["items"]
+    for doc in (DOC, SECOND):
+        listed = {b["id"] for b in get(client, f"/api/bodies?document={doc}&limit=500")["items"]}
+        # a body is listed for a document exactly when that document names it or charges it
+        expected = {
+            b["id"]
+            for b in everyone
+            if any(d["document"] == doc for d in get(client, f"/api/bodies/{b['id']}/documents")["items"])
+        }
+        assert listed == expected and listed
+        procedures = get(client, f"/api/procedures?document={doc}")["items"]
+        assert all(p["source"]["document"] == doc for p in procedures)
+    both = get(client, f"/api/bodies?document={DOC}&document={SECOND}&limit=500")["total"]
+    assert both == len({b["id"] for b in everyone if b["id"]})  # every body is in one of the two
+    assert get(client, f"/api/procedures?document={DOC}")["total"] == get(client, "/api/procedures")["total"]
+    assert client.get("/api/bodies?document=nope").status_code == 422

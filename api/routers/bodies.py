@@ -33,12 +33,14 @@ async def list_bodies(
         Level | None, Query(description="bodies with a duty the text limits to this level")
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in a zh or en label or alias")] = None,
+    document: DocumentFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ):
     k = ctx.knowledge
     if kind is not None:  # the kinds come from the data, so FastAPI cannot check them itself
         one_of("kind", kind, queries.kinds(k))
+    documents = documents_filter(k, document)
 
     def produce() -> dict:
         found = []
@@ -48,6 +50,8 @@ async def list_bodies(
             if q and queries.normalise(q) and not _text_match(agent, q):
                 continue
             if level and not queries.duties_of(k, agent.id, level=level, include_parts=False):
+                continue
+            if documents is not None and not queries.named_or_charged_in(k, agent.id, documents):
                 continue
             found.append(convert.actor_ref(k, agent.id))
         return page(found, limit, offset)

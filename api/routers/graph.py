@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from dutygraph.graph import queries
 
 from .. import convert, models
-from ..context import Ctx, Limit, Offset, page
+from ..context import Ctx, DocumentFilter, Limit, Offset, documents_filter, page
 from ..examples import example
 
 router = APIRouter(tags=["graph"])
@@ -135,8 +135,9 @@ async def shared(ctx: Ctx, first: AgentQuery, second: AgentQuery):
 
 
 @router.get("/api/procedures", response_model=models.Page[models.Procedure], responses=example("procedures"))
-async def procedures(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
+async def procedures(ctx: Ctx, document: DocumentFilter = None, limit: Limit = 50, offset: Offset = 0):
     k = ctx.knowledge
+    documents = documents_filter(k, document)
 
     def produce() -> dict:
         found = [
@@ -162,6 +163,7 @@ async def procedures(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
                 ],
             )
             for m in k.mechanisms
+            if documents is None or m.source.document in documents
         ]
         return page(found, limit, offset)
 
