@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import DutyRecord, Knowledge
+from dutygraph.graph.knowledge import Appointment, Document, DutyRecord, Knowledge, Mechanism, Step
 from dutygraph.graph.knowledge import Quote as QuoteRecord
 from dutygraph.ontology.values import MODALITIES
 
 from . import models
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def shaped(model: type[Model], record: object, **given: Any) -> Model:
+    """`model` with every field the record has under the same name, and `given` for the rest
+    (so that a field added to both needs no line here)."""
+    same = {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}
+    return model(**{**same, **given})
 
 
 def actor_ref(k: Knowledge, agent_id: str) -> models.ActorRef:
@@ -41,20 +54,13 @@ def section_of(k: Knowledge, document: str, article: int) -> int | None:
 
 
 def duty(k: Knowledge, record: DutyRecord, via: str | None = None) -> models.Duty:
-    return models.Duty(
-        id=record.id,
+    return shaped(
+        models.Duty,
+        record,
         actor=actor_ref(k, record.actor_id.split("/", 1)[-1]),
-        actor_implied=record.actor_implied,
-        modality=record.modality,  # type: ignore[arg-type]
-        action_zh=record.action_zh,
-        action_en=record.action_en,
-        object_zh=record.object_zh,
-        object_en=record.object_en,
         text_zh=record.quote_zh,
-        article=record.article,
         section=section_of(k, record.document, record.article),
-        levels=list(record.levels),
-        conditions=[condition_ref(k, c) for c in record.conditions],  # type: ignore[misc]
+        conditions=[condition_ref(k, c) for c in record.conditions],
         source=models.SourceRef(document=record.document, start=record.start, end=record.end),
         via=via,
         guided_by=record.guided_by or None,
@@ -107,4 +113,37 @@ def body_in_document(k: Knowledge, found: queries.BodyInDocument) -> models.Body
         duty_count=len(found.held),
         by_modality={m: sum(h.duty.modality == m for h in found.held) for m in MODALITIES},  # type: ignore[misc]
         articles=sorted({h.duty.article for h in found.held}),
+    )
+
+
+def document(k: Knowledge, doc: Document) -> models.Document:
+    return shaped(
+        models.Document,
+        doc,
+        duty_count=sum(r.document == doc.id for r in k.duties.values()),
+        articles=[shaped(models.ArticleSummary, a) for a in doc.articles],
+    )
+
+
+def step(k: Knowledge, s: Step) -> models.Step:
+    return shaped(models.Step, s, actor=actor_ref(k, s.actor), source=quote(s.source))
+
+
+def procedure(k: Knowledge, m: Mechanism) -> models.Procedure:
+    return shaped(
+        models.Procedure,
+        m,
+        article=m.source.article,
+        source=quote(m.source),
+        steps=[step(k, s) for s in m.steps],
+    )
+
+
+def appointment(k: Knowledge, ap: Appointment) -> models.Appointment:
+    return shaped(
+        models.Appointment,
+        ap,
+        holders=[actor_ref(k, h) for h in ap.holders],
+        appointed_to=actor_ref(k, ap.appointed_to),
+        source=quote(ap.source),
     )

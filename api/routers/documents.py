@@ -23,32 +23,8 @@ def _document(k: Knowledge, doc_id: str):
     return k.documents[doc_id]
 
 
-def _summary(article) -> models.ArticleSummary:
-    return models.ArticleSummary(
-        number=article.number,
-        section=article.section,
-        heading=article.heading,
-        start=article.start,
-        end=article.end,
-    )
-
-
 def _document_model(k: Knowledge, doc_id: str) -> models.Document:
-    doc = _document(k, doc_id)
-    return models.Document(
-        id=doc.id,
-        title_zh=doc.title_zh,
-        title_en=doc.title_en,
-        language=doc.language,
-        header_title=doc.header_title,
-        header_number=doc.header_number,
-        header_verified=doc.header_verified,
-        header_note_zh=doc.header_note_zh,
-        header_note_en=doc.header_note_en,
-        sha256=doc.sha256,
-        duty_count=sum(r.document == doc_id for r in k.duties.values()),
-        articles=[_summary(a) for a in doc.articles],
-    )
+    return convert.document(k, _document(k, doc_id))
 
 
 @router.get("", response_model=models.Page[models.Document], responses=example("documents"))
@@ -85,6 +61,6 @@ async def get_article(ctx: Ctx, doc_id: DocId, number: Annotated[int, Path(ge=0,
         duties = [
             convert.duty(k, r) for r in k.duties.values() if r.document == doc_id and r.article == number
         ]
-        return models.Article(**_summary(found).model_dump(), document=doc_id, text=found.text, duties=duties)
+        return convert.shaped(models.Article, found, duties=duties)
 
     return ctx.respond(produce)

@@ -141,27 +141,7 @@ async def procedures(ctx: Ctx, document: DocumentFilter = None, limit: Limit = 5
 
     def produce() -> dict:
         found = [
-            models.Procedure(
-                id=m.id,
-                label_zh=m.label_zh,
-                label_en=m.label_en,
-                article=m.source.article,
-                source=convert.quote(m.source),
-                steps=[
-                    models.Step(
-                        order=s.order,
-                        actor=convert.actor_ref(k, s.actor),
-                        actor_implied=s.actor_implied,
-                        action_zh=s.action_zh,
-                        action_en=s.action_en,
-                        object_zh=s.object_zh,
-                        object_en=s.object_en,
-                        duty=s.duty,
-                        source=convert.quote(s.source),
-                    )
-                    for s in m.steps
-                ],
-            )
+            convert.procedure(k, m)
             for m in k.mechanisms
             if documents is None or m.source.document in documents
         ]
@@ -180,15 +160,7 @@ async def leading_group(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
         groups = [
             models.Composition(
                 condition=convert.condition_ref(k, group["condition"]),
-                appointments=[
-                    models.Appointment(
-                        id=ap.id,
-                        holders=[convert.actor_ref(k, h) for h in ap.holders],
-                        appointed_to=convert.actor_ref(k, ap.appointed_to),
-                        source=convert.quote(ap.source),
-                    )
-                    for ap in group["appointments"]
-                ],
+                appointments=[convert.appointment(k, ap) for ap in group["appointments"]],
             )
             for group in queries.leading_group(k)
         ]
