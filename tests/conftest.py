@@ -12,16 +12,34 @@ from dutygraph.graph.loaded import LoadedGraph, load
 from dutygraph.ontology.build import PACKAGE_DIR, BuildInputs, build
 
 from .servers import running_server
+from .stores import TEST_STORE_ENV, close_test_stores, store_kind
 
 SOURCE = PACKAGE_DIR / "sources" / "party-talent-work-opinion.txt"
 READING = PACKAGE_DIR / "annotations" / "party-talent-work-opinion.yaml"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    store_kind()  # a DUTYGRAPH_TEST_STORE we do not know is a usage error, before any test
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if store_kind() == "embedded":
+        return f"{TEST_STORE_ENV}: embedded (servers read the built folder: serve --data DIR)"
+    return (
+        f"{TEST_STORE_ENV}: {store_kind()} (servers read an in-memory Oxigraph server per data "
+        "folder, filled by dutygraph push: serve --store URL)"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    close_test_stores()
 
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[str]:
     """One `dutygraph serve` with the default options, shared by every test module that only
     asks it questions (a server of their own only for tests that need other options, or
-    that read its log or kill its workers)."""
+    that read its log or kill its workers). From the test store in remote mode (servers.py)."""
     with running_server() as base:
         yield base
 

@@ -1,4 +1,8 @@
-"""A real `dutygraph serve` in a child process, for the tests that talk HTTP to it."""
+"""A real `dutygraph serve` in a child process, for the tests that talk HTTP to it.
+
+With DUTYGRAPH_TEST_STORE=oxigraph (tests/stores.py), a server started here serves the data
+folder it was given (`--data DIR`, or the packaged build) from an Oxigraph server holding
+it, with `--store URL` instead: the same tests, the same answers expected."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -51,9 +55,32 @@ class ServerProcess:
         raise LookupError(f"no VmRSS for process {self.pid}")
 
 
+def in_test_store(options: Sequence[str]) -> list[str]:
+    """The options with `--data DIR` (or the default folder) replaced by `--store URL` of
+    the test store holding that folder, in remote mode; unchanged otherwise, or when they
+    name a store of their own."""
+    from .stores import remote_mode, store_of  # stores.py imports this module
+
+    if not remote_mode() or any(o.split("=")[0] in ("--store", "--store-query") for o in options):
+        return list(options)
+    kept: list[str] = []
+    folder: Path | None = None
+    given = iter(options)
+    for option in given:
+        if option == "--data":
+            folder = Path(next(given))
+        elif option.startswith("--data="):
+            folder = Path(option.removeprefix("--data="))
+        else:
+            kept.append(option)
+    return [*kept, "--store", store_of(folder)]
+
+
 @contextlib.contextmanager
-def serving(*options: str) -> Iterator[ServerProcess]:
-    """`dutygraph serve` in a child process on a free port, once /healthz answers."""
+def serving(*options: str, as_given: bool = False) -> Iterator[ServerProcess]:
+    """`dutygraph serve` in a child process on a free port, once /healthz answers; from the
+    test store (see in_test_store) unless `as_given`."""
+    options = tuple(options) if as_given else tuple(in_test_store(options))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # the access log goes to a file: a pipe nobody reads would fill up and stall the server
@@ -98,7 +125,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_server(*options: str) -> Iterator[str]:
+def running_server(*options: str, as_given: bool = False) -> Iterator[str]:
     """`dutygraph serve` in a child process on a free port; yields its base URL once /healthz answers."""
-    with serving(*options) as server:
+    with serving(*options, as_given=as_given) as server:
         yield server.base

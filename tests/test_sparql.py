@@ -35,6 +35,7 @@ from dutygraph.ontology.namespaces import Namespaces
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from .servers import running_server, serving
+from .stores import embedded_only, fails_on_a_remote_store
 
 ONTOLOGY_GRAPH = "https://dutygraph.example/ontology"
 DOCUMENT_GRAPH = "https://dutygraph.example/id/document/party-talent-work-opinion"
@@ -598,6 +599,10 @@ def test_from_a_file_is_an_empty_graph_never_read(http: httpx.Client, endpoint: 
         assert "root:" not in answer.text
 
 
+@fails_on_a_remote_store(
+    "Oxigraph server answers an unknown function with 500, which api/sparql/remote.py passes on as "
+    "502 store_refused; embedded: 400 query_error naming the function"
+)
 def test_relative_iris_and_unknown_functions(http: httpx.Client, endpoint: str) -> None:
     answer = http.get(endpoint, params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"})
     assert answer.status_code == 200, answer.text
@@ -623,6 +628,10 @@ def test_queries_that_exhausted_the_old_check_are_answered(http: httpx.Client, e
     assert len(bindings(http.post(endpoint, data={"query": values}))) == 1
 
 
+@embedded_only(
+    "the stack depth of pyoxigraph in a worker; the chain of 3000 '+' aborts an Oxigraph server "
+    "(test_serve_store.py: test_a_long_expression_does_not_bring_the_store_down)"
+)
 def test_deep_nesting_is_400_and_no_worker_dies() -> None:
     deep = "ASK " + "{" * 3000 + "}" * 3000
     with serving() as server, httpx.Client(base_url=server.base, timeout=30) as http:
@@ -745,6 +754,10 @@ def test_rdflib_sparqlstore(endpoint: str, local_store: pyoxigraph.Store) -> Non
 # ---- the time limit ----------------------------------------------------------------------------
 
 
+@embedded_only(
+    "stopping a worker; an Oxigraph server computes a COUNT over a product on after the client "
+    "left, past its own --timeout-s (the time limit over a store: test_serve_store.py)"
+)
 def test_a_runaway_query_is_stopped_while_everything_else_answers() -> None:
     with running_server("--sparql-timeout", "2") as base, httpx.Client(base_url=base, timeout=30) as http:
         assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # workers are up
@@ -789,6 +802,7 @@ def _in_threads(
     return threads, answers
 
 
+@embedded_only("the elastic worker pool of the embedded store (and runaways an Oxigraph server computes on)")
 def test_runaways_leave_room_for_a_cheap_query_and_each_stops_at_its_limit() -> None:
     """Four runaways on two kept workers: more workers start, so an ASK is answered while all
     four still run, and every runaway gets its own time-limit answer (not 'busy')."""
@@ -805,6 +819,7 @@ def test_runaways_leave_room_for_a_cheap_query_and_each_stops_at_its_limit() -> 
         assert sorted(answer.json()["error"] for answer in answers) == ["timeout"] * 4
 
 
+@embedded_only("--sparql-memory limits the embedded store's workers; a remote store has its own")
 def test_a_query_past_the_memory_limit_is_stopped_and_logged() -> None:
     hungry = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
     with (
@@ -823,6 +838,7 @@ def _worker_pids(server_pid: int) -> list[int]:
     return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
+@embedded_only("kills the embedded store's query workers; a remote store has none")
 def test_a_worker_that_dies_is_logged_with_the_cause_and_replaced() -> None:
     with serving("--sparql-timeout", "20") as server, httpx.Client(base_url=server.base, timeout=60) as http:
         assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200
