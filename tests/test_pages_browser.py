@@ -15,16 +15,19 @@ from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.visualizations.export import export_pages
 
-from .browser import browser, needs_chromium, visit
+from .browser import artefacts_dir, browser, needs_chromium, visit
 
 pytestmark = needs_chromium
 __all__ = ["browser"]  # the fixture, imported for the tests of this module
 DOC = "party-talent-work-opinion"
+SECOND = "employment-promotion-opinion-2018"
 
 
 @pytest.fixture(scope="module")
 def knowledge() -> Knowledge:
-    return load_knowledge()  # what `dutygraph serve` serves by default
+    from .stores import remote_knowledge  # None unless DUTYGRAPH_TEST_STORE names a remote store
+
+    return remote_knowledge() or load_knowledge()  # what `dutygraph serve` serves by default
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,13 @@ def assert_clean(visit_) -> None:
         ("/viz/duties", "duties"),
         ("/viz/body/party-committee", "body-party-committee"),
         ("/viz/body/organization-department?lang=en", "body-organization-department-en"),
-        ("/viz/document", "document"),
+        ("/viz/document", "documents"),
+        (f"/viz/document/{DOC}", "document"),
+        (f"/viz/document/{SECOND}?lang=en", "document-second-en"),
+        (f"/viz/org?document={SECOND}", "org-second"),
+        (f"/viz/duties?document={DOC}", "duties-first"),
+        (f"/viz/?document={SECOND}", "index-second"),
+        (f"/viz/body/government?document={SECOND}", "body-government-second"),
     ],
 )
 def test_each_page_loads_with_no_error_and_no_request_out(browser, server: str, path: str, name: str) -> None:
@@ -169,8 +178,8 @@ def test_hover_shows_a_plain_text_tooltip_and_a_click_opens_the_panel_with_the_q
     answer = httpx.get(server + api, timeout=30)
     assert answer.status_code == 200 and answer.json()["id"] == duty_id
     assert f"/id/document/{document}/duty/{local}" in links
-    [in_text] = [href for href in links if href.startswith("/viz/document#")]
-    assert unquote(in_text).startswith(f"/viz/document#duty-{duty_id}")
+    [in_text] = [href for href in links if href.startswith(f"/viz/document/{document}#")]
+    assert unquote(in_text).startswith(f"/viz/document/{document}#duty-{duty_id}")
     page.screenshot("duties-panel")
     assert_clean(page)
     page.page.close()
@@ -271,13 +280,9 @@ def test_an_unknown_body_page_names_it(browser, server: str) -> None:
     page.page.close()
 
 
-def test_the_document_highlights_every_quote_and_links_it_to_its_actor(
-    browser, server: str, knowledge: Knowledge
-) -> None:
-    target = f"{DOC}/a05-3"
-    page = visit(browser, server + "/viz/document#duty-" + quote(target, safe=""))
-    assert_clean(page)
-    marks = page.page.eval_on_selector_all(
+def marked_quotes(visit_) -> tuple[dict[str, str], dict[str, str]]:
+    """Each duty the page marks, with the words marked; and the body page its mark leads to."""
+    marks = visit_.page.eval_on_selector_all(
         ".quote-mark[data-duties]",
         "marks => marks.map(m => [m.dataset.duties.split(' '), m.textContent, new URL(m.href).pathname])",
     )
@@ -287,17 +292,195 @@ def test_the_document_highlights_every_quote_and_links_it_to_its_actor(
         for duty in duties:
             covered[duty] = covered.get(duty, "") + words
         led.setdefault(duties[0], href)
-    # every quote of an article, in both documents (the preamble's: see test_pages.py)
-    in_articles = {d: r.quote_zh for d, r in knowledge.duties.items() if r.article > 0}
-    assert {knowledge.duties[d].document for d in in_articles} == set(knowledge.documents)
-    assert {d: covered[d] for d in in_articles} == in_articles and set(covered) <= set(knowledge.duties)
+    return covered, led
+
+
+@pytest.mark.parametrize(("document", "local"), [(DOC, "a05-3"), (SECOND, "p-1")])
+def test_each_document_page_highlights_every_quote_and_links_it_to_its_actor(
+    browser, server: str, knowledge: Knowledge, document: str, local: str
+) -> None:
+    target = f"{document}/{local}"
+    page = visit(browser, server + f"/viz/document/{document}#duty-" + quote(target, safe=""))
+    assert_clean(page)
+    covered, led = marked_quotes(page)
+    # every quote of the document, the preamble's too (article 0), and only its own
+    expected = {d: r.quote_zh for d, r in knowledge.duties.items() if r.document == document}
+    assert covered == expected
     for duty, href in led.items():
         assert href == "/viz/body/" + knowledge.duties[duty].actor_id.split("/", 1)[1], duty
     assert page.page.locator(by_id(f"duty-{target}")).count() == 1
-    # the link to the duty lands on its quote
+    # the link to the duty lands on its quote, highlighted
     assert page.page.locator(f".quote-mark.targeted {by_id(f'duty-{target}')}").count() == 1
-    assert "未经核实" in page.page.inner_text(".caveat")
+    # and it is scrolled into view
+    top = page.page.evaluate(
+        "(id) => document.getElementById(id).getBoundingClientRect().top", f"duty-{target}"
+    )
+    assert 0 <= top <= page.page.viewport_size["height"]
+    if not knowledge.documents[document].header_verified:
+        assert "未经核实" in page.page.inner_text(".caveat")
+    page.screenshot(f"document-{document}-targeted")
     page.page.close()
+
+
+def test_an_old_link_into_the_document_lands_in_its_document(browser, server: str) -> None:
+    target = f"{DOC}/a05-3"
+    page = visit(browser, server + "/viz/document#duty-" + quote(target, safe=""), ready=False)
+    page.page.wait_for_url(f"**/viz/document/{DOC}#duty-*")
+    page.page.wait_for_selector("body[data-state=ready]")
+    assert page.page.locator(f".quote-mark.targeted {by_id(f'duty-{target}')}").count() == 1
+    assert_clean(page)
+    page.page.close()
+
+
+# -- the document picker ----------------------------------------------------------------------
+
+
+def named_in(knowledge: Knowledge, document: str) -> list[str]:
+    """The typed ids of the bodies and posts a document names or charges."""
+    return sorted(
+        f"{a.type}/{a.id}"
+        for a in knowledge.agents.values()
+        if any(m.document == document for m in a.mentions)
+        or any(r.document == document for r in knowledge.held_by.get(a.id, ()))
+    )
+
+
+def choose(visit_, document: str) -> None:
+    visit_.page.select_option("#document-select", document)
+
+
+def test_choosing_a_document_on_the_org_graph_shows_its_bodies_without_reloading(
+    browser, server: str, knowledge: Knowledge
+) -> None:
+    page = visit(browser, server + "/viz/org")
+    everyone = sorted(f"{a.type}/{a.id}" for a in knowledge.agents.values())
+    assert shown_ids(page) == everyone
+    page.page.evaluate("window.stillTheSamePage = true")
+    for document in knowledge.documents:
+        choose(page, document)
+        assert shown_ids(page) == named_in(knowledge, document)
+        assert page.page.evaluate("window.stillTheSamePage") is True  # no round trip
+        assert f"document={document}" in page.page.url
+        # the links to the other pages follow the choice
+        assert link_paths(page, 'a[data-nav="duties"]') == [f"/viz/duties?document={document}"]
+        assert link_paths(page, 'a[data-nav="document"]') == [f"/viz/document/{document}"]
+        page.page.fill("#search", "党委组织部门")
+        page.page.press("#search", "Enter")
+        if "body/organization-department" in named_in(knowledge, document):
+            body_link = link_paths(page, "#panel .panel-links a.keeps-lang")[0]
+            assert body_link == f"/viz/body/organization-department?document={document}"
+        page.page.fill("#search", "")
+        page.screenshot(f"org-picked-{document}")
+    # the server's page for the document shows the same bodies
+    served = visit(browser, server + page.page.url.split(server, 1)[1])
+    assert shown_ids(served) == shown_ids(page)
+    served.page.close()
+    choose(page, "")
+    assert shown_ids(page) == everyone and "document=" not in page.page.url
+    assert_clean(page)
+    page.page.close()
+
+
+def test_choosing_a_document_on_the_duties_graph_combines_with_the_filters(
+    browser, server: str, knowledge: Knowledge
+) -> None:
+    def shown_duties(page) -> list[str]:
+        return [i.removeprefix("duty/") for i in shown_ids(page) if i.startswith("duty/")]
+
+    page = visit(browser, server + "/viz/duties?modality=obligation")
+    choose(page, SECOND)
+    expected = sorted(
+        d for d, r in knowledge.duties.items() if r.document == SECOND and r.modality == "obligation"
+    )
+    assert shown_duties(page) == expected
+    assert "modality=obligation" in page.page.url and f"document={SECOND}" in page.page.url
+    # the filters count what the chosen document has
+    options = page.page.eval_on_selector_all("#filter-modality option", "os => os.map(o => o.textContent)")
+    count = sum(r.document == SECOND and r.modality == "permission" for r in knowledge.duties.values())
+    assert any(option.endswith(f"({count})") and "许可" in option for option in options)
+    page.screenshot("duties-picked-second")
+    choose(page, DOC)
+    assert shown_duties(page) == sorted(
+        d for d, r in knowledge.duties.items() if r.document == DOC and r.modality == "obligation"
+    )
+    assert_clean(page)
+    page.page.close()
+
+
+def test_on_a_page_for_one_document_the_picker_goes_to_the_others(
+    browser, server: str, knowledge: Knowledge
+) -> None:
+    page = visit(browser, server + f"/viz/org?document={DOC}&lang=en")
+    assert shown_ids(page) == named_in(knowledge, DOC)
+    assert page.page.input_value("#document-select") == DOC
+    choose(page, SECOND)
+    page.page.wait_for_url(f"**/viz/org?document={SECOND}*")
+    page.page.wait_for_selector("body[data-state=ready]")
+    assert shown_ids(page) == named_in(knowledge, SECOND)
+    assert "lang=en" in page.page.url and page.page.input_value("#document-select") == SECOND
+    # the document page's picker too
+    page.page.click('a[data-nav="document"]')
+    page.page.wait_for_url(f"**/viz/document/{SECOND}*")
+    page.page.wait_for_selector("body[data-state=ready]")
+    choose(page, DOC)
+    page.page.wait_for_url(f"**/viz/document/{DOC}*")
+    page.page.wait_for_selector("body[data-state=ready]")
+    covered, _ = marked_quotes(page)
+    assert {knowledge.duties[d].document for d in covered} == {DOC}
+    assert_clean(page)
+    page.page.close()
+
+
+def test_a_body_page_groups_its_duties_by_document_and_follows_the_picker(
+    browser, server: str, knowledge: Knowledge
+) -> None:
+    page = visit(browser, server + "/viz/body/government")
+    held = queries.duties_of(knowledge, "government")
+    groups = page.page.eval_on_selector_all(
+        ".duty-group",
+        """groups => groups.map(g => [g.dataset.document, g.querySelector('h3 a').textContent,
+              [...g.querySelectorAll('li.duty')].map(li => li.id.slice(5))])""",
+    )
+    expected = []
+    for doc, document in knowledge.documents.items():
+        ids = [h.duty.id for h in held if h.duty.document == doc]
+        if ids or any(m.document == doc for m in knowledge.agents["government"].mentions):
+            expected.append([doc, document.title_zh, ids])
+    assert groups == expected and len(groups) == 2
+    mentions = page.page.eval_on_selector_all(".mention-quote", "qs => qs.map(q => q.textContent)")
+    assert mentions == [m.text for m in knowledge.agents["government"].mentions]
+    page.screenshot("body-government")
+    choose(page, SECOND)
+    shown = page.page.eval_on_selector_all(".duty-group", "gs => gs.map(g => g.dataset.document)")
+    assert shown == [SECOND]
+    nodes = page.page.evaluate("window.dutygraphViz.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
+    assert "body/government" in nodes
+    assert all(
+        knowledge.duties[n.removeprefix("duty/")].document == SECOND for n in nodes if n.startswith("duty/")
+    )
+    assert f"document={SECOND}" in page.page.url
+    # a duty's article leads to its place in its document
+    href = link_paths(page, ".duty-group .duty-meta a.keeps-lang")[0]
+    assert unquote(href).startswith(f"/viz/document/{SECOND}#duty-{SECOND}/")
+    page.screenshot("body-government-picked-second")
+    assert_clean(page)
+    page.page.close()
+
+
+def test_the_picker_degrades_to_plain_links(browser, server: str, knowledge: Knowledge) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/viz/org")
+    links = page.eval_on_selector_all(
+        "#document-picker a[data-document]",
+        "links => links.map(a => new URL(a.href).pathname + new URL(a.href).search)",
+    )
+    assert links == ["/viz/org", *(f"/viz/org?document={doc}" for doc in knowledge.documents)]
+    page.click(f'#document-picker a[data-document="{SECOND}"]')
+    assert page.url.endswith(f"/viz/org?document={SECOND}")
+    assert page.get_attribute(f'#document-picker a[data-document="{SECOND}"]', "aria-current") == "page"
+    page.screenshot(path=str(artefacts_dir() / "org-picker-no-script.png"))
+    context.close()
 
 
 # -- the exported files, from disk -------------------------------------------------------------
@@ -311,11 +494,22 @@ def exported(tmp_path_factory: pytest.TempPathFactory, knowledge: Knowledge) -> 
 
 
 @pytest.mark.parametrize(
-    "name", ["index.html", "org.html", "duties.html", "document.html", "body-party-committee.html"]
+    "name",
+    [
+        "index.html",
+        "org.html",
+        "duties.html",
+        "document.html",
+        "body-party-committee.html",
+        f"document/{SECOND}.html",
+        f"org/{DOC}.html",
+        f"duties/{SECOND}.html",
+        f"index/{DOC}.html",
+    ],
 )
 def test_exported_pages_render_from_disk_with_no_request_out(browser, exported: Path, name: str) -> None:
     page = visit(browser, (exported / name).as_uri())
-    page.screenshot("exported-" + name.removesuffix(".html"))
+    page.screenshot("exported-" + name.removesuffix(".html").replace("/", "-"))
     assert_clean(page)
     page.page.close()
 
@@ -330,5 +524,63 @@ def test_exported_graph_works_and_links_between_files(browser, exported: Path, k
     page.page.click('a[data-nav="duties"]')
     page.page.wait_for_selector("body[data-state=ready]", timeout=60_000)
     assert page.page.url.startswith("file://") and page.page.url.split("?")[0].endswith("/duties.html")
+    assert_clean(page)
+    page.page.close()
+
+
+def test_exported_pages_pick_a_document_from_disk(browser, exported: Path, knowledge: Knowledge) -> None:
+    page = visit(browser, (exported / "org.html").as_uri())
+    choose(page, SECOND)  # the file holds every document: no other file needed
+    assert shown_ids(page) == named_in(knowledge, SECOND)
+    duties = page.page.get_attribute('a[data-nav="duties"]', "href")
+    assert duties.split("?")[0].endswith(f"/duties/{SECOND}.html")
+    page.page.click('a[data-nav="document"]')
+    page.page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+    assert page.page.url.split("?")[0].endswith(f"/document/{SECOND}.html")
+    choose(page, DOC)  # a document's file: the picker opens the other's
+    page.page.wait_for_url(f"**/document/{DOC}.html*")
+    page.page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+    covered, _ = marked_quotes(page)
+    assert {knowledge.duties[d].document for d in covered} == {DOC}
+    assert_clean(page)
+    page.page.close()
+    target = f"{SECOND}/p-1"
+    landed = visit(
+        browser, (exported / "document" / f"{SECOND}.html").as_uri() + "#duty-" + quote(target, safe="")
+    )
+    assert landed.page.locator(f".quote-mark.targeted {by_id('duty-' + target)}").count() == 1
+    assert_clean(landed)
+    landed.page.close()
+
+
+def test_a_reduced_graph_says_so_and_its_picker_opens_the_documents_pages(
+    browser, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    from dutygraph.visualizations.html import Target
+    from dutygraph.visualizations.pages import org_page
+
+    limit = 20  # the two documents' graphs are far below the real limit: test the rule small
+    (tmp_path / "org.html").write_text(org_page(knowledge, Target(exported=True), max_nodes=limit), "utf-8")
+    (tmp_path / "org").mkdir()
+    one = org_page(knowledge, Target(exported=True), document=SECOND, max_nodes=limit)
+    (tmp_path / "org" / f"{SECOND}.html").write_text(one, "utf-8")
+    page = visit(browser, (tmp_path / "org.html").as_uri())
+    assert_clean(page)
+    assert len(shown_ids(page)) <= limit
+    notice = page.page.inner_text("#graph-notice")
+    assert str(len(knowledge.agents)) in notice and str(limit) in notice
+    groups = [i for i in shown_ids(page) if i.startswith("group/")]
+    assert groups
+    x, y = node_point(page, groups[0])
+    page.page.mouse.click(x, y)
+    page.page.wait_for_selector("#panel:not([hidden])")
+    assert "合并" in page.page.inner_text("#panel")
+    page.screenshot("org-reduced")
+    # the page does not hold every document's part any more: the picker opens the document's file
+    choose(page, SECOND)
+    page.page.wait_for_url(f"**/org/{SECOND}.html*")
+    page.page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+    assert page.page.input_value("#document-select") == SECOND
+    assert str(len(named_in(knowledge, SECOND))) in page.page.inner_text("#graph-notice")
     assert_clean(page)
     page.page.close()

@@ -1,9 +1,13 @@
 """`dutygraph viz --output DIR`: every page as a self-contained HTML file.
 
-Scripts, styles and data are inlined, links between the pages are relative file names, and
-each file's <meta> Content-Security-Policy lets only its own inlined scripts run: the pages
-open from disk with no server and no internet. Links to the REST API and the IRI pages
-need a server and point at `server` (by default where `dutygraph serve` listens).
+Each page is written once across all documents (index.html, org.html, duties.html, and
+document.html, the list of documents) and once per document in a folder of its kind
+(index/{doc}.html, org/{doc}.html, duties/{doc}.html, document/{doc}.html), with a page per
+body (body-{id}.html). Scripts, styles and data are inlined, links between the pages are
+relative file names, and each file's <meta> Content-Security-Policy lets only its own
+inlined scripts run: the pages open from disk with no server and no internet. Links to the
+REST API and the IRI pages need a server and point at `server` (by default where
+`dutygraph serve` listens).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def export_pages(k: Knowledge, output: Path, server: str = DEFAULT_SERVER) -> li
     written = []
     for name, html in all_pages(k, target):
         path = output / name
+        path.parent.mkdir(parents=True, exist_ok=True)  # a document's pages: org/{doc}.html …
         path.write_text(html, encoding="utf-8")
         written.append(path)
     return written

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -80,39 +80,69 @@ def sha256_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+# the pages that exist once for all documents and once per document
+DOCUMENT_PAGES = ("index", "org", "duties", "document")
+
+
 @dataclass(frozen=True)
 class Target:
     """Where the pages will be opened.
 
-    Served (`exported=False`): links are paths on this server. Exported: links between pages
-    are relative file names that work from disk, and the API and IRI pages, which need a
-    running server, point at `server`."""
+    Served (`exported=False`): links are paths on this server, a chosen document is
+    `?document=ID` (the document page: /viz/document/ID). Exported: links between pages are
+    relative file names that work from disk (a document's pages are `{page}/{doc}.html`, so
+    theirs start with `base`, "../"), and the API and IRI pages, which need a running server,
+    point at `server`."""
 
     exported: bool = False
     server: str = ""
+    base: str = ""  # exported pages in a folder: how to reach the top one ("../")
 
-    def page(self, name: str) -> str:
-        """'index', 'org', 'duties', 'document'."""
+    def page(self, name: str, document: str | None = None) -> str:
+        """'index', 'org', 'duties', 'document': across all documents, or for one."""
         if self.exported:
-            return f"{name}.html"
-        return "/viz/" if name == "index" else f"/viz/{name}"
+            return self.base + self.file(name, document)
+        if name == "document":
+            return f"/viz/document/{quote(document, safe='')}" if document else "/viz/document"
+        path = "/viz/" if name == "index" else f"/viz/{name}"
+        return f"{path}?document={quote(document, safe='')}" if document else path
 
-    def body(self, agent_id: str) -> str:
-        return f"body-{quote(agent_id, safe='')}.html" if self.exported else f"/viz/body/{quote(agent_id)}"
+    @staticmethod
+    def file(name: str, document: str | None = None) -> str:
+        """The exported file of a page, from the top folder."""
+        return f"{name}/{quote(document, safe='')}.html" if document else f"{name}.html"
+
+    def body(self, agent_id: str, document: str | None = None) -> str:
+        if self.exported:
+            path = f"{self.base}body-{quote(agent_id, safe='')}.html"
+        else:
+            path = f"/viz/body/{quote(agent_id)}"
+        return f"{path}?document={quote(document, safe='')}" if document else path
+
+    def within(self) -> Target:
+        """The same target for a page one folder down (an exported document's pages)."""
+        return replace(self, base="../") if self.exported else self
 
     def links(self) -> dict[str, str]:
-        """URL templates the page script fills in (`{id}` is replaced by an encoded id)."""
-        return {
-            "body": self.body("{id}").replace("%7Bid%7D", "{id}"),
+        """URL templates the page script fills in (`{id}`, `{document}` are replaced by
+        encoded ids); a name ending in `_in` is the page for one document."""
+        links = {
+            "body": _template(self.body("{id}")),
+            "body_in": _template(self.body("{id}", "{document}")),
             "api_body": f"{self.server}/api/bodies/{{id}}",
             "api_duty": f"{self.server}/api/duties/{{id}}",
             "resource": f"{self.server}/id/{{path}}",
             "ontology": f"{self.server}/ontology",
-            "document": self.page("document"),
-            "org": self.page("org"),
-            "duties": self.page("duties"),
-            "index": self.page("index"),
         }
+        for name in DOCUMENT_PAGES:
+            links[name] = self.page(name)
+            links[f"{name}_in"] = _template(self.page(name, "{document}"))
+        return links
+
+
+def _template(href: str) -> str:
+    """A link made with a placeholder for an id, with the placeholder's braces unencoded."""
+    return href.replace("%7Bid%7D", "{id}").replace("%7Bdocument%7D", "{document}")
 
 
 @dataclass

@@ -7,14 +7,15 @@ and the exported files, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
 from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Article, Document, Knowledge
 
-from .graphs import GraphData, body_graph, duties_graph, mention_summaries, org_graph
+from .graphs import GraphData, body_graph, duties_graph, held_count, mention_summaries, org_graph
 from .html import Target, data_block, render
 from .vocabulary import Vocabulary, vocabulary
 
@@ -73,41 +74,147 @@ PAGES = {
 }
 
 
-def page_data(target: Target, name: str) -> dict:
-    return {"page": name, "links": target.links()}
+PICKER_LINKS = 20  # documents the picker lists as plain links; beyond, the list page has them
+
+
+def document_titles(k: Knowledge) -> dict[str, dict]:
+    return {doc.id: {"zh": doc.title_zh, "en": doc.title_en} for doc in k.documents.values()}
+
+
+def page_data(
+    k: Knowledge | None,
+    target: Target,
+    name: str,
+    document: str | None = None,
+    here: Callable[[str | None], str] | None = None,
+    local: bool = False,
+) -> dict:
+    """What every page's script reads: its name, the link templates, the chosen document
+    (None: all), every document with the address of this page for it (`here`), and whether
+    the page holds the data of every document (`local`: the picker then switches without
+    asking the server)."""
+    titles = document_titles(k) if k else {}
+    return {
+        "page": name,
+        "links": target.links(),
+        "document": document,
+        "local": local,
+        "all": here(None) if here else None,
+        "documents": [
+            {"id": doc, "title": title, "href": here(doc) if here else None} for doc, title in titles.items()
+        ],
+    }
+
+
+def picker(k: Knowledge, document: str | None, here: Callable[[str | None], str], list_page: str) -> dict:
+    """The document picker as plain links (the page's script makes it a <select>): all
+    documents, then each, at most PICKER_LINKS of them and a link to the list of documents."""
+    titles = document_titles(k)
+    shown = list(titles)[:PICKER_LINKS]
+    if document and document not in shown:
+        shown.append(document)
+    choices = [{"id": "", "title": ALL_DOCUMENTS, "href": here(None), "current": document is None}]
+    choices += [
+        {"id": doc, "title": titles[doc], "href": here(doc), "current": doc == document} for doc in shown
+    ]
+    return {"choices": choices, "more": list_page if len(titles) > len(shown) else None}
+
+
+ALL_DOCUMENTS = {"zh": "全部文件", "en": "All documents"}
+
+
+def _context(
+    k: Knowledge,
+    target: Target,
+    name: str,
+    document: str | None,
+    here: Callable[[str | None], str],
+    local: bool,
+) -> dict:
+    """The template context every page with a picker shares."""
+    return {
+        "page": name,
+        "document": document,
+        "picker": picker(k, document, here, target.page("document")),
+        "page_block": data_block("page-data", page_data(k, target, name, document, here, local)),
+    }
+
+
+def _page_target(target: Target, document: str | None) -> Target:
+    """An exported page for one document lives one folder down."""
+    return target.within() if document else target
 
 
 def _render_graph_page(
-    k: Knowledge, target: Target, name: str, graph: GraphData, heading: dict, **context
+    k: Knowledge,
+    target: Target,
+    name: str,
+    graph: GraphData,
+    heading: dict,
+    document: str | None,
+    here: Callable[[str | None], str],
+    local: bool,
+    **context,
 ) -> str:
+    shared = _context(k, target, name, document, here, local)
     return render(
         "viz/graph.html",
         target,
         GRAPH_STYLES,
         GRAPH_SCRIPTS,
-        page=name,
         heading=heading,
+        reduced=graph.extra.get("reduced"),
         data_blocks=[
-            data_block("page-data", page_data(target, name)),
+            shared.pop("page_block"),
             data_block("graph-data", graph.as_json()),
             *context.pop("extra_blocks", []),
         ],
+        **shared,
         **context,
     )
 
 
-def org_page(k: Knowledge, target: Target, words: Vocabulary | None = None) -> str:
-    info = PAGES["org"]
+def _graph_page(k: Knowledge, target: Target, name: str, graph: GraphData, document: str | None) -> str:
+    info = PAGES[name]
+    target = _page_target(target, document)
+    heading = {"zh": info.title_zh, "en": info.title_en}
+    if document:
+        title = k.documents[document]
+        heading = {"zh": f"{info.title_zh} · {title.title_zh}", "en": f"{info.title_en} · {title.title_en}"}
+    # across all documents the page holds every document's part: the picker only hides the rest
+    local = document is None and "reduced" not in graph.extra
     return _render_graph_page(
-        k, target, "org", org_graph(k, words), {"zh": info.title_zh, "en": info.title_en}, info=info
+        k,
+        target,
+        name,
+        graph,
+        heading,
+        document,
+        lambda doc: target.page(name, doc),
+        local,
+        info=info,
     )
 
 
-def duties_page(k: Knowledge, target: Target, words: Vocabulary | None = None) -> str:
-    info = PAGES["duties"]
-    return _render_graph_page(
-        k, target, "duties", duties_graph(k, words), {"zh": info.title_zh, "en": info.title_en}, info=info
-    )
+def org_page(
+    k: Knowledge,
+    target: Target,
+    words: Vocabulary | None = None,
+    document: str | None = None,
+    max_nodes: int | None = None,
+) -> str:
+    """The bodies and their relations, across all documents or as one document states them."""
+    return _graph_page(k, target, "org", org_graph(k, words, document, max_nodes), document)
+
+
+def duties_page(
+    k: Knowledge,
+    target: Target,
+    words: Vocabulary | None = None,
+    document: str | None = None,
+    max_nodes: int | None = None,
+) -> str:
+    return _graph_page(k, target, "duties", duties_graph(k, words, document, max_nodes), document)
 
 
 def body_duty_list(k: Knowledge, agent_id: str, words: Vocabulary) -> list[dict]:
@@ -119,6 +226,7 @@ def body_duty_list(k: Knowledge, agent_id: str, words: Vocabulary) -> list[dict]
         rows.append(
             {
                 "id": record.id,
+                "document": record.document,
                 "modality": record.modality,
                 "modality_label": words.modalities[record.modality],
                 "action": {
@@ -138,6 +246,21 @@ def body_duty_list(k: Knowledge, agent_id: str, words: Vocabulary) -> list[dict]
     return rows
 
 
+def body_documents(k: Knowledge, agent_id: str) -> list[dict]:
+    """Per document that names or charges the body, in the documents' order: its title,
+    whether it names it, and the ids of the duties it gives the body (and its parts)."""
+    titles = document_titles(k)
+    return [
+        {
+            "document": found.document,
+            "title": titles[found.document],
+            "named": found.named,
+            "duties": [h.duty.id for h in found.held],
+        }
+        for found in queries.documents_of(k, agent_id)
+    ]
+
+
 def body_summary(k: Knowledge, agent_id: str, words: Vocabulary) -> dict:
     agent = queries.agent(k, agent_id)
     kind = "post" if agent.type == "post" else agent.kind
@@ -153,21 +276,38 @@ def body_summary(k: Knowledge, agent_id: str, words: Vocabulary) -> dict:
     }
 
 
-def body_page(k: Knowledge, target: Target, agent_id: str, words: Vocabulary | None = None) -> str:
-    """Raises queries.UnknownId (with the closest ids) for an id that is neither body nor post."""
+def body_page(
+    k: Knowledge,
+    target: Target,
+    agent_id: str,
+    words: Vocabulary | None = None,
+    document: str | None = None,
+    max_nodes: int | None = None,
+) -> str:
+    """A body's neighbourhood and its duties grouped by document. The page holds every
+    document's part; `document` is the picker's choice it opens with.
+    Raises queries.UnknownId (with the closest ids) for an id that is neither body nor post."""
     words = words or vocabulary(k)
     agent = queries.agent(k, agent_id)
+    graph = body_graph(k, agent_id, words, max_nodes)
     return _render_graph_page(
         k,
         target,
         "body",
-        body_graph(k, agent_id, words),
+        graph,
         {"zh": agent.label_zh, "en": agent.label_en},
+        document,
+        lambda doc: target.body(agent_id, doc),
+        "reduced" not in graph.extra,
         info=PAGES["body"],
         extra_blocks=[
             data_block(
                 "body-data",
-                {"body": body_summary(k, agent_id, words), "duties": body_duty_list(k, agent_id, words)},
+                {
+                    "body": body_summary(k, agent_id, words),
+                    "duties": body_duty_list(k, agent_id, words),
+                    "documents": body_documents(k, agent_id),
+                },
             )
         ],
     )
@@ -180,40 +320,85 @@ def not_found_page(target: Target, agent_id: str, suggestions: list[str]) -> str
         TEXT_STYLES,
         ["viz/common.js"],
         page="not-found",
+        what="body",
         missing=agent_id,
-        suggestions=suggestions,
-        data_blocks=[data_block("page-data", page_data(target, "not-found"))],
+        suggestions=[{"href": target.body(s), "label": s} for s in suggestions],
+        documents=[],
+        document=None,
+        picker=None,
+        data_blocks=[data_block("page-data", page_data(None, target, "not-found"))],
+    )
+
+
+def document_not_found_page(
+    k: Knowledge, target: Target, missing: str, here: Callable[[str], str] | None = None
+) -> str:
+    """A 404 for an unknown document id: the closest ids, then every document, each linking
+    to the page that was asked for (`here`; by default the document's own page)."""
+    here = here or (lambda doc: target.page("document", doc))
+    closest = queries.closest(missing, list(k.documents))
+    documents = [
+        {"href": here(doc.id), "id": doc.id, "title": {"zh": doc.title_zh, "en": doc.title_en}}
+        for doc in k.documents.values()
+    ]
+    return render(
+        "viz/not_found.html",
+        target,
+        TEXT_STYLES,
+        ["viz/common.js"],
+        page="not-found",
+        what="document",
+        missing=missing,
+        suggestions=[{"href": here(doc), "label": doc} for doc in closest],
+        documents=documents,
+        document=None,
+        picker=None,
+        data_blocks=[data_block("page-data", page_data(k, target, "not-found"))],
     )
 
 
 # -- the document ------------------------------------------------------------------------------
 
 
-def article_segments(k: Knowledge, text: str, article: Article) -> list[dict]:
-    """The article's text cut at every quote boundary; each piece names the duties whose quote
-    covers it, the shortest first (the one its link follows). Offsets are Python's, in code
-    points: the cut is made here so that the page never counts UTF-16 units."""
-    inside = [r for r in k.duties.values() if r.document == article.document and r.article == article.number]
-    cuts = sorted({article.start, article.end, *(r.start for r in inside), *(r.end for r in inside)})
+def text_segments(k: Knowledge, text: str, document: str, start: int, end: int, article: int) -> list[dict]:
+    """The text from `start` to `end` cut at every boundary of the quotes of the duties of
+    `article` (0: the preamble); each piece names the duties whose quote covers it, the
+    shortest first (the one its link follows). Offsets are Python's, in code points: the cut is
+    made here so that the page never counts UTF-16 units."""
+    inside = [
+        r
+        for r in k.duties.values()
+        if r.document == document and r.article == article and start <= r.start and r.end <= end
+    ]
+    cuts = sorted({start, end, *(r.start for r in inside), *(r.end for r in inside)})
     segments: list[dict] = []
-    for start, end in pairwise(cuts):
-        if not article.start <= start < end <= article.end:
-            continue
+    for left, right in pairwise(cuts):
         covering = sorted(
-            (r for r in inside if r.start <= start and end <= r.end), key=lambda r: r.end - r.start
+            (r for r in inside if r.start <= left and right <= r.end), key=lambda r: r.end - r.start
         )
         ids = [r.id for r in covering]
         if segments and segments[-1]["duties"] == ids:
-            segments[-1]["text"] += text[start:end]
+            segments[-1]["text"] += text[left:right]
         else:
-            segments.append({"text": text[start:end], "start": start, "duties": ids})
+            segments.append({"text": text[left:right], "start": left, "duties": ids})
     return segments
+
+
+def article_segments(k: Knowledge, text: str, article: Article) -> list[dict]:
+    return text_segments(k, text, article.document, article.start, article.end, article.number)
+
+
+def front_matter(k: Knowledge, document: Document, text: str) -> tuple[int, int]:
+    """Where the text before the first section or article lies (title, number, addressees,
+    preamble), without the blank lines around it."""
+    first = min((part.start for part in (*document.sections, *document.articles)), default=len(text))
+    before = text[:first]
+    return len(before) - len(before.lstrip()), len(before.rstrip())
 
 
 def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
     text = k.texts[document.id]
-    starts = [part.start for part in (*document.sections, *document.articles)]
-    first = min(starts, default=0)  # what comes before the first section: title, number, preamble
+    start, end = front_matter(k, document, text)
     sections = []
     for section in document.sections or ():
         articles = [a for a in document.articles if a.section == section.number]
@@ -243,7 +428,10 @@ def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
         "id": document.id,
         "title": {"zh": document.title_zh, "en": document.title_en},
         "header": {
-            "text": text[:first].strip(),
+            "text": text[start:end],
+            # the title lines and the preamble, cut like an article: its provisions (article 0)
+            # are marked and anchored too
+            "segments": text_segments(k, text, document.id, start, end, 0),
             "verified": document.header_verified,
             "note": {"zh": document.header_note_zh, "en": document.header_note_en},
         },
@@ -253,51 +441,103 @@ def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
     }
 
 
-def document_page(k: Knowledge, target: Target, words: Vocabulary | None = None) -> str:
+def document_page(
+    k: Knowledge, target: Target, document: str | None = None, words: Vocabulary | None = None
+) -> str:
+    """One document's text with every provision marked; without `document`, the list of
+    documents (documents_page)."""
+    if document is None:
+        return documents_page(k, target)
     words = words or vocabulary(k)
+    target = _page_target(target, document)
     info = PAGES["document"]
-    documents = [document_data(k, document, words) for document in k.documents.values()]
+    shared = _context(k, target, "document", document, lambda doc: target.page("document", doc), False)
+    record = k.documents[document]
     return render(
         "viz/document.html",
         target,
         TEXT_STYLES,
         ["viz/common.js", "viz/document.js"],
-        page="document",
         info=info,
+        title={"zh": record.title_zh, "en": record.title_en},
         data_blocks=[
-            data_block("page-data", page_data(target, "document")),
-            data_block("document-data", {"documents": documents}),
+            shared.pop("page_block"),
+            data_block("document-data", {"documents": [document_data(k, record, words)]}),
         ],
+        **shared,
+    )
+
+
+def document_summaries(k: Knowledge, target: Target) -> list[dict]:
+    counts = Counter(r.document for r in k.duties.values())
+    named = Counter(m.document for a in k.agents.values() for m in a.mentions)
+    return [
+        {
+            "id": doc.id,
+            "title": {"zh": doc.title_zh, "en": doc.title_en},
+            "number": doc.header_number,
+            "verified": doc.header_verified,
+            "duties": counts[doc.id],
+            "bodies": named[doc.id],
+            "href": target.page("document", doc.id),
+            "org": target.page("org", doc.id),
+            "duties_href": target.page("duties", doc.id),
+        }
+        for doc in k.documents.values()
+    ]
+
+
+def documents_page(k: Knowledge, target: Target) -> str:
+    """/viz/document: every document, to choose one to read (and old `#duty-…` links are
+    sent on to the document of the duty by the page's script)."""
+    info = PAGES["document"]
+    shared = _context(k, target, "documents", None, lambda doc: target.page("document", doc), False)
+    return render(
+        "viz/documents.html",
+        target,
+        TEXT_STYLES,
+        ["viz/common.js"],
+        info=info,
+        documents=document_summaries(k, target),
+        data_blocks=[shared.pop("page_block")],
+        **shared,
     )
 
 
 # -- the index ---------------------------------------------------------------------------------
 
 
-def index_page(k: Knowledge, target: Target) -> str:
-    counts = {
-        "bodies": sum(a.type == "body" for a in k.agents.values()),
-        "posts": sum(a.type == "post" for a in k.agents.values()),
-        "duties": len(k.duties),
-        "documents": len(k.documents),
+def index_page(k: Knowledge, target: Target, document: str | None = None) -> str:
+    """The start page, for all documents or one (its counts, its pages)."""
+    target = _page_target(target, document)
+    duties = [r for r in k.duties.values() if not document or r.document == document]
+    named = {
+        a.id for a in k.agents.values() if not document or queries.named_or_charged_in(k, a.id, (document,))
     }
-    first_body = next(iter(k.agents), "")
+    counts = {
+        "bodies": sum(k.agents[a].type == "body" for a in named),
+        "posts": sum(k.agents[a].type == "post" for a in named),
+        "duties": len(duties),
+        "documents": len(k.documents) if not document else 1,
+    }
+    first_body = next(iter(sorted(named)), "")
+    shared = _context(k, target, "index", document, lambda doc: target.page("index", doc), False)
     return render(
         "viz/index.html",
         target,
         TEXT_STYLES,
         ["viz/common.js"],
-        page="index",
         pages=[PAGES[name] for name in ("org", "duties", "document", "body")],
         counts=counts,
-        example_body=_busiest_body(k) or first_body,
-        documents=list(k.documents.values()),
-        data_blocks=[data_block("page-data", page_data(target, "index"))],
+        example_body=_busiest_body(k, named, document) or first_body,
+        documents=document_summaries(k, target),
+        data_blocks=[shared.pop("page_block")],
+        **shared,
     )
 
 
-def _busiest_body(k: Knowledge) -> str:
-    held = {a: len(queries.duties_of(k, a, include_parts=False)) for a in k.agents}
+def _busiest_body(k: Knowledge, among: set[str], document: str | None = None) -> str:
+    held = {a: held_count(k, a, document) for a in among}
     return max(sorted(held), key=lambda a: held[a]) if held else ""
 
 
@@ -305,11 +545,14 @@ def _busiest_body(k: Knowledge) -> str:
 
 
 def all_pages(k: Knowledge, target: Target) -> Iterator[tuple[str, str]]:
-    """(file name, html) of every page: the index, the two graphs, the document, one per body."""
+    """(file name, html) of every page: the index, the two graphs and the list of documents,
+    each once for all documents and once per document in its folder (index/{doc}.html,
+    org/{doc}.html, duties/{doc}.html, document/{doc}.html), and one page per body."""
     words = vocabulary(k)
-    yield "index.html", index_page(k, target)
-    yield "org.html", org_page(k, target, words)
-    yield "duties.html", duties_page(k, target, words)
-    yield "document.html", document_page(k, target, words)
+    for document in (None, *k.documents):
+        yield target.file("index", document), index_page(k, target, document)
+        yield target.file("org", document), org_page(k, target, words, document)
+        yield target.file("duties", document), duties_page(k, target, words, document)
+        yield target.file("document", document), document_page(k, target, document, words)
     for agent_id in k.agents:
         yield target.body(agent_id), body_page(k, target, agent_id, words)

@@ -88,13 +88,30 @@
     return node;
   }
 
-  var pageData = readJson("page-data") || { links: {} };
+  var pageData = readJson("page-data") || { links: {}, documents: [] };
+  pageData.documents = pageData.documents || [];
+
+  function knownDocument(id) {
+    return pageData.documents.some((entry) => entry.id === id);
+  }
+
+  // the chosen document (null: all). A page holding every document's data (`local`) also
+  // takes it from the address, which is how an exported file is opened for one document
+  state.document = pageData.document || null;
+  var asked = new URLSearchParams(window.location.search).get("document");
+  if (pageData.local && asked && knownDocument(asked)) state.document = asked;
 
   function link(name, values) {
+    // a page that has a version per document links to the chosen document's
+    values = Object.assign({}, values || {});
+    if (state.document && values.document === undefined && pageData.links[name + "_in"]) {
+      name = name + "_in";
+      values.document = state.document;
+    }
     var template = pageData.links[name];
     if (!template) return null;
     var href = template;
-    Object.keys(values || {}).forEach(function (key) {
+    Object.keys(values).forEach(function (key) {
       var value = String(values[key]);
       // an IRI path keeps its slashes; every other id is one path segment
       var encoded = key === "path" ? value.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(value);
@@ -122,10 +139,103 @@
     return link("ontology", {});
   }
 
+  // -- the document picker -------------------------------------------------------------------
+
+  var documentListeners = [];
+  var pickerWords = { all: { zh: "全部文件", en: "All documents" } };
+
+  function onDocument(listener) {
+    documentListeners.push(listener);
+  }
+
+  function withDocument(href, id) {
+    var url = new URL(href, window.location.href);
+    if (id) url.searchParams.set("document", id);
+    else url.searchParams.delete("document");
+    return url.href;
+  }
+
+  function refreshLinks() {
+    // the links the server wrote for the document it was asked for follow the new choice
+    document.querySelectorAll("a[data-link]").forEach(function (anchor) {
+      var href = link(anchor.dataset.link, anchor.dataset.id ? { id: anchor.dataset.id } : {});
+      if (href) anchor.setAttribute("href", href);
+    });
+    document.querySelectorAll("#document-picker a[data-document]").forEach(function (anchor) {
+      if ((anchor.dataset.document || null) === state.document) anchor.setAttribute("aria-current", "page");
+      else anchor.removeAttribute("aria-current");
+    });
+    applyLanguage();
+  }
+
+  function chooseDocument(id) {
+    id = id || null;
+    if (id && !knownDocument(id)) return;
+    if (pageData.local && documentListeners.length) {
+      // the page has every document's data: show the chosen one's without asking the server
+      state.document = id;
+      try {
+        window.history.replaceState(null, "", withDocument(window.location.href, id));
+      } catch (error) {
+        // some browsers refuse to rewrite file:// addresses; the page still switches
+      }
+      var select = document.getElementById("document-select");
+      if (select) select.value = id || "";
+      documentListeners.forEach(function (listener) {
+        listener(id);
+      });
+      refreshLinks();
+      return;
+    }
+    var entry = pageData.documents.find((candidate) => candidate.id === id);
+    var href = id ? entry && entry.href : pageData.all;
+    if (href) window.location.assign(withLanguage(href, state.lang));
+  }
+
+  function fillPicker() {
+    var picker = document.getElementById("document-picker");
+    if (!picker || !pageData.documents.length) return;
+    var select = document.getElementById("document-select");
+    if (!select) {
+      select = element("select", "document-select");
+      select.id = "document-select";
+      select.setAttribute("aria-labelledby", "picker-label");
+      select.addEventListener("change", function () {
+        chooseDocument(select.value);
+      });
+      picker.insertBefore(select, picker.querySelector(".picker-links"));
+      picker.classList.add("enhanced");
+    }
+    select.textContent = "";
+    var all = element("option", null, pick(pickerWords.all));
+    all.value = "";
+    select.appendChild(all);
+    pageData.documents.forEach(function (entry) {
+      var option = element("option", null, pick(entry.title));
+      option.value = entry.id;
+      select.appendChild(option);
+    });
+    select.value = state.document || "";
+  }
+
+  function followOldDutyLink() {
+    // /viz/document#duty-{doc}/{local} (before there was a page per document): the duty's document
+    var hash = decodeURIComponent(window.location.hash.slice(1));
+    if (hash.indexOf("duty-") !== 0) return false;
+    var entry = pageData.documents.find((candidate) => candidate.id === hash.slice(5).split("/")[0]);
+    if (!entry || !entry.href) return false;
+    window.location.replace(withLanguage(entry.href, state.lang) + window.location.hash);
+    return true;
+  }
+
+  onLanguage(fillPicker);
+
   // pages with no script of their own (the index, a 404) are ready once the language is set
-  var TEXT_PAGES = ["index", "not-found"];
+  var TEXT_PAGES = ["index", "not-found", "documents"];
 
   document.addEventListener("DOMContentLoaded", function () {
+    if (document.body.dataset.page === "documents" && followOldDutyLink()) return;
+    if (state.document !== (pageData.document || null)) refreshLinks();
     if (TEXT_PAGES.indexOf(document.body.dataset.page) >= 0) {
       applyLanguage();
       document.body.dataset.state = "ready";
@@ -153,5 +263,7 @@
     pageLink: pageLink,
     resourceHref: resourceHref,
     withLanguage: withLanguage,
+    onDocument: onDocument,
+    chooseDocument: chooseDocument,
   };
 })();

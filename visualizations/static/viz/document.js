@@ -64,9 +64,17 @@
   function showDocument(documentData) {
     var section = dg.element("article", "document");
     section.id = "document-" + documentData.id;
-    section.appendChild(dg.bilingualText("h2", "document-title", documentData.title));
+    section.appendChild(dg.bilingualText("h1", "document-title", documentData.title));
     var header = dg.element("div", "document-header");
-    header.appendChild(dg.element("pre", "header-text", documentData.header.text));
+    // the title lines and the preamble, its provisions marked like those of the articles
+    var anchored = {};
+    var front = dg.element("p", "header-text");
+    front.id = "preamble";
+    front.lang = "zh-Hans";
+    documentData.header.segments.forEach(function (piece) {
+      front.appendChild(segment(piece, documentData.duties, anchored));
+    });
+    header.appendChild(front);
     if (!documentData.header.verified) {
       var note = dg.element("p", "caveat");
       note.appendChild(dg.bilingualText("strong", null, words.unverified));
@@ -74,7 +82,6 @@
       header.appendChild(note);
     }
     section.appendChild(header);
-    var anchored = {};
     documentData.sections.forEach(function (part) {
       var block = dg.element("section", "text-section");
       block.id = "section-" + part.number;

@@ -45,6 +45,12 @@
     parts: { zh: "内设机构与职务", en: "Units and posts" },
     noDuties: { zh: "原文没有给它规定职责。", en: "The text gives it no provision of its own." },
     noMatch: { zh: "没有匹配的节点", en: "No matching node" },
+    members: { zh: "合并了", en: "Merged" },
+    more: { zh: "等", en: "and more" },
+    named: { zh: "提到它的原话", en: "Where it is named" },
+    notNamed: { zh: "这份文件没有提到它，也没有给它规定职责。", en: "This document neither names it nor gives it a provision." },
+    noDutiesHere: { zh: "这份文件没有给它规定职责。", en: "This document gives it no provision." },
+    preamble: { zh: "序言", en: "Preamble" },
   };
 
   function say(key) {
@@ -52,7 +58,12 @@
   }
 
   function articleName(number) {
+    if (number === 0) return say("preamble");
     return dg.state.lang === "zh" ? "第" + number + "条" : "Article " + number;
+  }
+
+  function inTextHref(documentId, dutyId) {
+    return dg.link("document_in", { document: documentId }) + "#duty-" + encodeURIComponent(dutyId);
   }
 
   // -- the network -------------------------------------------------------------------------
@@ -78,7 +89,7 @@
     network.setOptions({ physics: { enabled: false } });
     page.dataset.state = "ready";
     // the layout fitted every node, hidden ones too: show what the filters leave
-    if (filtersActive()) network.fit({ nodes: visibleNodeIds(), animation: false });
+    if (filtersActive() || dg.state.document) network.fit({ nodes: visibleNodeIds(), animation: false });
     viz.settledAfterMs = Math.round((window.performance ? performance.now() : Date.now()) - started);
     viz.readyAtMs = window.performance ? Math.round(performance.now()) : null; // since navigation
     showCounts();
@@ -96,11 +107,20 @@
     return nodes.get({ filter: (node) => !node.hidden }).map((node) => node.id);
   }
 
+  function dutiesIn(node) {
+    // a duty is one provision; a merged group of duties, as many as it holds
+    if (node.node_type === "duty") return 1;
+    return node.node_type === "group" && node.modality ? node.count : 0;
+  }
+
   function showCounts() {
+    showLegend();
     if (page.dataset.state !== "ready") return;
     var visible = visibleNodeIds();
-    var duties = visible.filter((id) => id.indexOf("duty/") === 0).length;
-    var total = data.nodes.filter((node) => node.node_type === "duty").length;
+    var duties = nodes.get({ filter: (node) => !node.hidden }).reduce((sum, node) => sum + dutiesIn(node), 0);
+    var total = data.nodes
+      .filter((node) => !dg.state.document || inDocument(node))
+      .reduce((sum, node) => sum + dutiesIn(node), 0);
     var text = say("shown") + " " + visible.length + " " + say("nodes");
     if (total) text += " · " + duties + " / " + total + " " + say("duties");
     status.textContent = text;
@@ -132,7 +152,7 @@
       add("api", dg.link("api_body", { id: details.agent }), true);
     }
     if (details.duty) {
-      add("inText", dg.link("document") + "#duty-" + encodeURIComponent(details.duty));
+      add("inText", inTextHref(details.document, details.duty));
       add("api", dg.link("api_duty", { id: details.duty }), true);
     }
     if (details.iri) add("iri", dg.resourceHref(details.iri), true);
@@ -173,6 +193,11 @@
         var where = dg.pick(mention.title) + " · " + articleName(mention.article);
         row(facts, "source", where + "：「" + mention.quote + "」");
       });
+      panelContent.appendChild(facts);
+    } else if (details.type === "group") {
+      var listed = details.members.map((member) => dg.pick(member.label));
+      if (details.count > listed.length) listed.push(say("more"));
+      row(facts, "members", details.count + "：" + listed.join(dg.state.lang === "zh" ? "、" : ", "));
       panelContent.appendChild(facts);
     } else {
       row(facts, "servedBy", details.duties);
@@ -280,12 +305,15 @@
     var legend = document.getElementById("legend");
     legend.textContent = "";
     data.legend.forEach(function (entry) {
+      // what the picker and the filters leave on the canvas
+      var count = (entry.nodes || []).filter((id) => !(nodes.get(id) || {}).hidden).length;
+      if (!count) return;
       var item = dg.element("li", "legend-item");
       var swatch = dg.element("span", "swatch shape-" + entry.shape);
       swatch.style.backgroundColor = entry.color;
       item.appendChild(swatch);
       item.appendChild(dg.element("span", "legend-label", dg.pick(entry.label)));
-      item.appendChild(dg.element("span", "legend-count", entry.count));
+      item.appendChild(dg.element("span", "legend-count", count));
       legend.appendChild(item);
     });
   }
@@ -312,28 +340,53 @@
     return filters.some((name) => values[name]);
   }
 
+  function inDocument(item) {
+    // the picker's choice: a node or edge belongs to the documents it names
+    var chosenDocument = dg.state.document;
+    return !chosenDocument || !item.documents || item.documents.indexOf(chosenDocument) >= 0;
+  }
+
+  function isDutyLike(node) {
+    return node.node_type === "duty" || (node.node_type === "group" && !!node.modality);
+  }
+
   function dutyMatches(node, values) {
+    var articles = node.articles || [node.article];
     return (
+      inDocument(node) &&
       (!values.modality || node.modality === values.modality) &&
       (!values.level || (node.levels || []).indexOf(values.level) >= 0) &&
-      (!values.article || String(node.article) === values.article)
+      (!values.article || articles.map(String).indexOf(values.article) >= 0)
     );
+  }
+
+  function showDocumentOnly(fit) {
+    // the org graph and a body's: what the chosen document names, and the relations it states
+    nodes.update(
+      data.nodes.map((node) => ({ id: node.id, hidden: node.id !== data.centre && !inDocument(node) }))
+    );
+    edges.update(edges.get().map((edge) => ({ id: edge.id, hidden: !inDocument(edge) })));
+    page.dataset.document = dg.state.document || "";
+    if (fit && page.dataset.state === "ready") network.fit({ nodes: visibleNodeIds(), animation: false });
+    showCounts();
+    showMatches();
   }
 
   function applyFilters(fit) {
     var values = chosen();
     var shownDuties = {};
     data.nodes.forEach(function (node) {
-      if (node.node_type === "duty" && dutyMatches(node, values)) shownDuties[node.id] = true;
+      if (isDutyLike(node) && dutyMatches(node, values)) shownDuties[node.id] = true;
     });
     var changes = data.nodes.map(function (node) {
-      var visible =
-        node.node_type === "duty"
-          ? !!shownDuties[node.id]
-          : (neighbours[node.id] || []).some((other) => shownDuties[other]);
+      var visible = isDutyLike(node)
+        ? !!shownDuties[node.id]
+        : (neighbours[node.id] || []).some((other) => shownDuties[other]);
       return { id: node.id, hidden: !visible };
     });
     nodes.update(changes);
+    edges.update(edges.get().map((edge) => ({ id: edge.id, hidden: !inDocument(edge) })));
+    page.dataset.document = dg.state.document || "";
     var url = new URL(window.location.href);
     filters.forEach(function (name) {
       if (values[name]) url.searchParams.set(name, values[name]);
@@ -360,7 +413,9 @@
       all.value = "";
       select.appendChild(all);
       data.filters[name].forEach(function (choice) {
-        var option = dg.element("option", null, dg.pick(choice.label) + " (" + choice.count + ")");
+        var count = dg.state.document ? choice.by_document[dg.state.document] || 0 : choice.count;
+        if (dg.state.document && !count) return; // nothing of this choice in the chosen document
+        var option = dg.element("option", null, dg.pick(choice.label) + " (" + count + ")");
         option.value = choice.value;
         select.appendChild(option);
       });
@@ -382,9 +437,91 @@
       }, 0);
     });
     applyFilters(false);
+  } else {
+    showDocumentOnly(false);
   }
 
+  dg.onDocument(function () {
+    if (filters.length) {
+      fillFilters();
+      applyFilters(true);
+    } else {
+      showDocumentOnly(true);
+    }
+    showBody();
+  });
+
   // -- the body page: its kind, parts and duties ---------------------------------------------
+
+  function dutyItem(duty) {
+    var item = dg.element("li", "duty modality-" + duty.modality);
+    item.id = "duty-" + duty.id;
+    var head = dg.element("p", "duty-head");
+    head.appendChild(dg.element("span", "badge modality-" + duty.modality, dg.pick(duty.modality_label)));
+    head.appendChild(dg.element("span", "duty-action", dg.pick(duty.action)));
+    if (duty.via) {
+      head.appendChild(document.createTextNode(" · " + say("via") + " "));
+      head.appendChild(dg.pageLink(dg.pick(duty.via.label), dg.link("body", { id: duty.via.id })));
+    }
+    item.appendChild(head);
+    var quote = dg.element("blockquote", "quote", duty.quote);
+    quote.lang = "zh-Hans";
+    item.appendChild(quote);
+    var meta = dg.element("p", "duty-meta");
+    meta.appendChild(dg.pageLink(articleName(duty.article), inTextHref(duty.document, duty.id)));
+    var levels = duty.levels.map((level) => dg.pick(level)).join(dg.state.lang === "zh" ? "、" : ", ");
+    if (levels) meta.appendChild(document.createTextNode(" · " + say("levels") + ": " + levels));
+    var condition = dg.pick(duty.condition);
+    if (condition) meta.appendChild(document.createTextNode(" · " + say("condition") + ": " + condition));
+    meta.appendChild(document.createTextNode(" · "));
+    meta.appendChild(dg.anchor("API", dg.link("api_duty", { id: duty.id })));
+    if (nodes.get("duty/" + duty.id)) {
+      var show = dg.element("button", "show-in-graph", say("showInGraph"));
+      show.type = "button";
+      show.addEventListener("click", function () {
+        focusNode("duty/" + duty.id);
+        container.scrollIntoView({ block: "center" });
+      });
+      meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(show);
+    }
+    item.appendChild(meta);
+    return item;
+  }
+
+  function dutyGroup(entry, byId, mentions) {
+    // one document: its title, where it names the body, then what it gives the body to do
+    var group = dg.element("section", "duty-group");
+    group.dataset.document = entry.document;
+    var heading = dg.element("h3", "duty-group-title");
+    heading.appendChild(
+      dg.pageLink(dg.pick(entry.title), dg.link("document_in", { document: entry.document }))
+    );
+    heading.appendChild(dg.element("span", "duty-count", " (" + entry.duties.length + ")"));
+    group.appendChild(heading);
+    var named = mentions.filter((mention) => mention.document === entry.document);
+    if (named.length) {
+      var where = dg.element("ul", "mentions");
+      named.forEach(function (mention) {
+        var item = dg.element("li", "mention");
+        item.appendChild(dg.element("span", "mention-label", say("named") + " · "));
+        var place = mention.article ? "#article-" + mention.article : "#preamble";
+        var where_ = dg.link("document_in", { document: entry.document }) + place;
+        item.appendChild(dg.pageLink(articleName(mention.article), where_));
+        var words = dg.element("q", "mention-quote", mention.quote);
+        words.lang = "zh-Hans";
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(words);
+        where.appendChild(item);
+      });
+      group.appendChild(where);
+    }
+    var list = dg.element("ol", "duty-list");
+    if (!entry.duties.length) list.appendChild(dg.element("li", "no-duties", say("noDutiesHere")));
+    entry.duties.forEach((id) => list.appendChild(dutyItem(byId[id])));
+    group.appendChild(list);
+    return group;
+  }
 
   function showBody() {
     if (!bodyData) return;
@@ -398,45 +535,16 @@
         parts.appendChild(dg.pageLink(dg.pick(part.label), dg.link("body", { id: part.id }), "part"));
       });
     }
-    document.getElementById("duty-count").textContent = "(" + bodyData.duties.length + ")";
+    var byId = {};
+    bodyData.duties.forEach((duty) => (byId[duty.id] = duty));
+    var shown = bodyData.documents.filter((entry) => !dg.state.document || entry.document === dg.state.document);
+    var count = shown.reduce((sum, entry) => sum + entry.duties.length, 0);
+    document.getElementById("duty-count").textContent = "(" + count + ")";
     var list = document.getElementById("duty-list");
     list.textContent = "";
-    if (!bodyData.duties.length) list.appendChild(dg.element("li", "no-duties", say("noDuties")));
-    bodyData.duties.forEach(function (duty) {
-      var item = dg.element("li", "duty modality-" + duty.modality);
-      item.id = "duty-" + duty.id;
-      var head = dg.element("p", "duty-head");
-      head.appendChild(dg.element("span", "badge modality-" + duty.modality, dg.pick(duty.modality_label)));
-      head.appendChild(dg.element("span", "duty-action", dg.pick(duty.action)));
-      if (duty.via) {
-        head.appendChild(document.createTextNode(" · " + say("via") + " "));
-        head.appendChild(dg.pageLink(dg.pick(duty.via.label), dg.link("body", { id: duty.via.id })));
-      }
-      item.appendChild(head);
-      var quote = dg.element("blockquote", "quote", duty.quote);
-      quote.lang = "zh-Hans";
-      item.appendChild(quote);
-      var meta = dg.element("p", "duty-meta");
-      meta.appendChild(dg.pageLink(articleName(duty.article), dg.link("document") + "#duty-" + encodeURIComponent(duty.id)));
-      var levels = duty.levels.map((level) => dg.pick(level)).join(dg.state.lang === "zh" ? "、" : ", ");
-      if (levels) meta.appendChild(document.createTextNode(" · " + say("levels") + ": " + levels));
-      var condition = dg.pick(duty.condition);
-      if (condition) meta.appendChild(document.createTextNode(" · " + say("condition") + ": " + condition));
-      meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(dg.anchor("API", dg.link("api_duty", { id: duty.id })));
-      if (nodes.get("duty/" + duty.id)) {
-        var show = dg.element("button", "show-in-graph", say("showInGraph"));
-        show.type = "button";
-        show.addEventListener("click", function () {
-          focusNode("duty/" + duty.id);
-          container.scrollIntoView({ block: "center" });
-        });
-        meta.appendChild(document.createTextNode(" · "));
-        meta.appendChild(show);
-      }
-      item.appendChild(meta);
-      list.appendChild(item);
-    });
+    if (!bodyData.duties.length && !dg.state.document) list.appendChild(dg.element("p", "no-duties", say("noDuties")));
+    if (dg.state.document && !shown.length) list.appendChild(dg.element("p", "no-duties", say("notNamed")));
+    shown.forEach((entry) => list.appendChild(dutyGroup(entry, byId, summary.mentions)));
   }
 
   // -- language ------------------------------------------------------------------------------
