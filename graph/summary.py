@@ -45,12 +45,25 @@ def summary(k: Knowledge) -> dict:
         "documents": list(k.documents),
         "triples": k.triples,
         "classes": class_counts(k),
-        "modality": dict(sorted(Counter(r.modality for r in records).items())),
+        "modality": _by_modality(records),
         "implied actors": sum(r.actor_implied for r in records),
         "with a level": sum(bool(r.levels) for r in records),
         "with a condition": sum(bool(r.conditions) for r in records),
-        "by article": dict(sorted(Counter(r.article for r in records).items())),
+        # articles are numbered within a document: counted per document, never merged
+        "by document": {
+            doc: {
+                "provisions": len(mine),
+                "modality": _by_modality(mine),
+                "by article": dict(sorted(Counter(r.article for r in mine).items())),
+            }
+            for doc in k.documents
+            for mine in [[r for r in records if r.document == doc]]
+        },
     }
+
+
+def _by_modality(records: list) -> dict[str, int]:
+    return dict(sorted(Counter(r.modality for r in records).items()))
 
 
 def format_summary(data: dict) -> str:
@@ -60,6 +73,9 @@ def format_summary(data: dict) -> str:
     lines += [f"  {name:<26} {count:>6}" for name, count in data["modality"].items()]
     for key in ("implied actors", "with a level", "with a condition"):
         lines.append(f"  {key:<26} {data[key]:>6}")
-    lines += ["", "provisions by article:"]
-    lines += ["  " + "  ".join(f"{'preamble' if a == 0 else a}:{n}" for a, n in data["by article"].items())]
+    for doc, counts in data["by document"].items():
+        modality = ", ".join(f"{name} {n}" for name, n in counts["modality"].items())
+        lines += ["", f"{doc}: {counts['provisions']} provisions ({modality})", "  by article:"]
+        articles = counts["by article"].items()
+        lines += ["  " + "  ".join(f"{'preamble' if a == 0 else a}:{n}" for a, n in articles)]
     return "\n".join(lines)

@@ -33,9 +33,12 @@ def test_text_prints_the_cleaned_text_the_offsets_index(
     for doc in documents:
         result = run_cli("text", doc, "--no-newline", "--data", str(built_dir))
         assert result.returncode == 0 and result.stdout == loaded.texts[doc], doc
-    # without one, the first document of the build
-    default = run_cli("text", "--no-newline", "--data", str(built_dir))
-    assert default.returncode == 0 and default.stdout == loaded.texts[documents[0]]
+    # without one, a folder of several documents asks which, and --list names them
+    ambiguous = run_cli("text", "--data", str(built_dir))
+    assert ambiguous.returncode == 1 and ambiguous.stdout == ""
+    assert "which document? give one of: " + ", ".join(documents) in ambiguous.stderr
+    listed = run_cli("text", "--list", "--data", str(built_dir))
+    assert listed.returncode == 0 and listed.stdout.splitlines() == documents
 
 
 def test_text_of_an_unknown_document(built_dir: Path) -> None:
@@ -52,6 +55,15 @@ def test_stats_counts_by_class_modality_and_article(built_dir: Path) -> None:
     data = json.loads(result.stdout)
     assert set(data["modality"]) == {"obligation", "permission", "encouragement"}
     assert sum(data["modality"].values()) == data["classes"]["provisions (dg:Provision)"]
-    assert set(data["by article"]) >= {str(n) for n in range(5, 23)}
+    by_document = data["by document"]
+    assert list(by_document) == data["documents"]
+    assert sum(d["provisions"] for d in by_document.values()) == sum(data["modality"].values())
+    # articles counted within their own document: the first has articles 5 to 22
+    assert set(by_document["party-talent-work-opinion"]["by article"]) >= {str(n) for n in range(5, 23)}
+    for counts in by_document.values():
+        assert sum(counts["by article"].values()) == counts["provisions"] > 0
+        assert sum(counts["modality"].values()) == counts["provisions"]
     table = run_cli("stats", "--data", str(built_dir)).stdout
     assert "provisions by modality" in table and "posts" in table
+    for doc, counts in by_document.items():
+        assert f"{doc}: {counts['provisions']} provisions (" in table

@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 from rdflib import Dataset, Graph
 
-from dutygraph.graph.exports import CSV_COLUMNS, EXPORTERS
+from dutygraph.graph.exports import CSV_COLUMNS, export
 from dutygraph.graph.loaded import LoadedGraph
 
 from .test_build import run_cli
@@ -21,7 +21,7 @@ RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}
 
 @pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
 def test_rdf_exports_hold_every_triple(loaded: LoadedGraph, fmt: str) -> None:
-    data = EXPORTERS[fmt](loaded.folder)
+    data = export(loaded.folder, fmt)
     graph = Graph().parse(data=data, format=RDF_FORMATS[fmt])
     assert len(graph) == len(loaded.union)
     assert graph.isomorphic(loaded.union)
@@ -29,7 +29,7 @@ def test_rdf_exports_hold_every_triple(loaded: LoadedGraph, fmt: str) -> None:
 
 def test_nquads_export_keeps_one_graph_per_document(loaded: LoadedGraph) -> None:
     dataset = Dataset()
-    dataset.parse(data=EXPORTERS["nq"](loaded.folder), format="nquads")
+    dataset.parse(data=export(loaded.folder, "nq"), format="nquads")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert set(loaded.texts) == {"party-talent-work-opinion", "employment-promotion-opinion-2018"}
     documents = {f"{loaded.ns.data}document/{doc}" for doc in loaded.texts}
@@ -40,7 +40,7 @@ def test_nquads_export_keeps_one_graph_per_document(loaded: LoadedGraph) -> None
 def test_jsonld_context_is_readable(loaded: LoadedGraph) -> None:
     import json
 
-    document = json.loads(EXPORTERS["jsonld"](loaded.folder))
+    document = json.loads(export(loaded.folder, "jsonld"))
     context = document["@context"]
     assert context["org"] == "http://www.w3.org/ns/org#"
     assert context["dg"] == loaded.ns.ontology
@@ -49,7 +49,7 @@ def test_jsonld_context_is_readable(loaded: LoadedGraph) -> None:
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_network_exports_open_in_networkx(loaded: LoadedGraph, fmt: str) -> None:
     reader = nx.read_graphml if fmt == "graphml" else nx.read_gexf
-    network = reader(io.BytesIO(EXPORTERS[fmt](loaded.folder)))
+    network = reader(io.BytesIO(export(loaded.folder, fmt)))
     bodies = [n for n, d in network.nodes(data=True) if d.get("type") == "body"]
     duties = [n for n, d in network.nodes(data=True) if d.get("type") == "duty"]
     assert "body/party-committee" in bodies
@@ -59,7 +59,7 @@ def test_network_exports_open_in_networkx(loaded: LoadedGraph, fmt: str) -> None
 
 
 def test_csv_has_the_promised_columns_and_exact_quotes(loaded: LoadedGraph) -> None:
-    rows = list(csv.DictReader(io.StringIO(EXPORTERS["csv"](loaded.folder).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(export(loaded.folder, "csv").decode("utf-8-sig"))))
     assert list(rows[0]) == CSV_COLUMNS
     assert len(rows) == len(set(r["duty_id"] for r in rows)) > 50
     assert {r["document"] for r in rows} == set(loaded.texts)  # every document's duties
@@ -122,3 +122,48 @@ def test_export_onto_a_folder_is_refused(built_dir: Path, tmp_path: Path) -> Non
     assert result.returncode == 1
     assert result.stderr == f"dutygraph export: error: cannot write {tmp_path}: it is a folder\n"
     assert list(tmp_path.iterdir()) == []
+
+
+FIRST, SECOND = "party-talent-work-opinion", "employment-promotion-opinion-2018"
+
+
+def test_one_document_export_holds_its_graph_and_the_shared_ones(loaded: LoadedGraph) -> None:
+    dataset = Dataset()
+    dataset.parse(data=export(loaded.folder, "nq", [SECOND]), format="nquads")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert names == {
+        f"{loaded.ns.data}document/{SECOND}",
+        f"{loaded.ns.data}register",
+        str(loaded.ns.ontology_iri),
+    }
+    rows = list(csv.DictReader(io.StringIO(export(loaded.folder, "csv", [SECOND]).decode("utf-8-sig"))))
+    assert rows and {r["document"] for r in rows} == {SECOND}
+    everything = list(csv.DictReader(io.StringIO(export(loaded.folder, "csv").decode("utf-8-sig"))))
+    assert rows == [r for r in everything if r["document"] == SECOND]
+
+
+def test_one_document_network_keeps_only_the_bodies_it_names(loaded: LoadedGraph) -> None:
+    whole = nx.read_graphml(io.BytesIO(export(loaded.folder, "graphml")))
+    part = nx.read_graphml(io.BytesIO(export(loaded.folder, "graphml", [FIRST])))
+    duties = {n for n, d in part.nodes(data=True) if d.get("type") == "duty"}
+    assert duties and all(n.startswith(f"duty/{FIRST}/") for n in duties)
+    assert "人才工作领导小组" in {d.get("label_zh") for _, d in part.nodes(data=True)}
+    # a body only the second document names is left out of the first's network
+    assert len(part) < len(whole)
+    assert set(part) <= set(whole)
+
+
+def test_export_per_document_writes_a_file_each(built_dir: Path, tmp_path: Path) -> None:
+    result = run_cli("export", "--format", "csv", "--per-document", str(tmp_path), "--data", str(built_dir))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{FIRST}.csv", f"{SECOND}.csv"])
+    for doc in (FIRST, SECOND):
+        rows = list(csv.DictReader(io.StringIO((tmp_path / f"{doc}.csv").read_text("utf-8-sig"))))
+        assert rows and {r["document"] for r in rows} == {doc}
+
+
+def test_export_of_an_unknown_document_names_it(built_dir: Path) -> None:
+    result = run_cli("export", "--format", "csv", "--document", "nope", "--data", str(built_dir))
+    assert result.returncode == 1
+    assert "unknown document 'nope'" in result.stderr and FIRST in result.stderr
+    assert result.stdout == ""

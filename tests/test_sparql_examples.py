@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from dutygraph.api.sparql_examples import EXAMPLES, PREFIXES, example_dicts
-from dutygraph.graph.exports import to_csv
+from dutygraph.graph.exports import export
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.graph.store import plain
 from dutygraph.ontology.iris import record_id
@@ -88,7 +88,7 @@ def test_who_approves_is_the_party_committee_with_the_exact_quote(knowledge: Kno
 
 
 def test_modality_counts_match_the_duties_csv(knowledge: Knowledge) -> None:
-    table = list(csv.DictReader(io.StringIO(to_csv(DEFAULT_BUILD_DIR).decode("utf-8-sig"))))
+    table = list(csv.DictReader(io.StringIO(export(DEFAULT_BUILD_DIR, "csv").decode("utf-8-sig"))))
     from_csv = Counter(row["modality"] for row in table)
     from_records = Counter(r.modality for r in knowledge.duties.values())
     assert from_csv == from_records
