@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dutygraph import __version__
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.graph.queries import UnknownId
+from dutygraph.graph.store import StoreError
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
@@ -82,6 +83,17 @@ def add_error_handlers(app: FastAPI) -> None:
             suggestions=error.suggestions,
         )
         return JSONResponse(body.model_dump(), status_code=404)
+
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, error: StoreError) -> JSONResponse:
+        # a page or description that reads the store per request, the store down or refusing:
+        # the server keeps serving, and says which store failed (as /sparql does)
+        logger.warning("%s %s: %s", request.method, request.url.path, error)
+        return JSONResponse(
+            {"error": "store_unavailable", "message": str(error)},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(405)
     async def method_not_allowed(request: Request, error: HTTPException) -> JSONResponse:

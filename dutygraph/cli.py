@@ -109,14 +109,25 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from dutygraph.graph.exports import EXPORTERS
+    from dutygraph.graph.exports import Export, UnknownDocument
 
     if args.output:
         _check_folder_of(args.output)  # before the seconds of loading and serialising
+    if args.per_document and not args.per_document.is_dir():
+        raise CommandError(f"cannot write into {args.per_document}: not an existing folder")
     try:
-        data = EXPORTERS[args.format](args.data)
-    except FileNotFoundError as error:
+        export = Export(args.data)
+        documents = export.select(args.document)
+    except (FileNotFoundError, UnknownDocument) as error:
         raise CommandError(str(error)) from error
+    if args.per_document:  # one file per document, each readable on its own
+        for doc in documents:
+            target = args.per_document / f"{doc}.{args.format}"
+            data = export.data(args.format, [doc])
+            _write_atomically(target, data)
+            print(f"wrote {target} ({len(data)} bytes, {args.format})", file=sys.stderr)
+        return 0
+    data = export.data(args.format, documents)
     if args.output:
         _write_atomically(args.output, data)
         print(f"wrote {args.output} ({len(data)} bytes, {args.format})", file=sys.stderr)
@@ -130,9 +141,15 @@ def cmd_text(args: argparse.Namespace) -> int:
     from dutygraph.ontology.rdf_files import read_manifest, read_text
 
     try:
-        documents = read_manifest(args.data)["documents"]
+        manifest = read_manifest(args.data)
     except FileNotFoundError as error:
         raise CommandError(str(error)) from error
+    documents = manifest["documents"]
+    if args.list:
+        print("\n".join(documents))
+        return 0
+    if args.document is None and len(documents) > 1:
+        raise CommandError(f"which document? give one of: {', '.join(documents)} (or --list)")
     doc = args.document or documents[0]
     if doc not in documents:
         raise CommandError(f"unknown document {doc!r}; known: {', '.join(documents)}")
@@ -156,6 +173,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from dutygraph.api.server import Limits, ListenError, bind, serve
     from dutygraph.serve_options import EXIT_USAGE, public_url
 
+    if (args.store or args.store_query) and args.data != DEFAULT_BUILD_DIR:
+        print(
+            "dutygraph serve: error: give either --data (a built folder) or --store (a store), not both",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     # the address first: a busy port is one line and exit 2, before seconds of loading
     try:
         sockets = bind(args.host, args.port)
@@ -195,8 +218,6 @@ def _served_knowledge(args: argparse.Namespace):  # -> Knowledge
 
     if args.store is None and args.store_query is None:
         return load_knowledge(args.data)
-    if args.data != DEFAULT_BUILD_DIR:
-        raise ValueError("give either --data (a built folder) or --store (a remote store), not both")
     # the server's start-up reads everything: the store's own per-query limit applies, not ours
     store = remote_store(args.store, query_url=args.store_query, timeout=args.sparql_timeout)
     return read_knowledge(store)
@@ -276,7 +297,7 @@ def _data_option(parser: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from dutygraph.graph.exports import EXPORTERS
+    from dutygraph.graph.exports import FORMATS
 
     root = argparse.ArgumentParser(
         prog="dutygraph",
@@ -312,13 +333,27 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_validate)
 
     p = commands.add_parser("export", help="write the graph as RDF, CSV, GraphML or GEXF")
-    p.add_argument("--format", required=True, choices=sorted(EXPORTERS), help="output format")
-    p.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--format", required=True, choices=sorted(FORMATS), help="output format")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    where.add_argument(
+        "--per-document",
+        type=Path,
+        metavar="DIR",
+        help="write one file per document into DIR ({doc}.{format})",
+    )
+    p.add_argument(
+        "--document",
+        action="append",
+        metavar="DOC",
+        help="only this document (repeat for several; default: all)",
+    )
     _data_option(p)
     p.set_defaults(run=cmd_export)
 
     p = commands.add_parser("text", help="print the cleaned text that the offsets index")
-    p.add_argument("document", nargs="?", help="document id (default: the first)")
+    p.add_argument("document", nargs="?", help="document id (needed when the folder holds several)")
+    p.add_argument("--list", action="store_true", help="list the documents' ids instead")
     p.add_argument("--no-newline", action="store_true", help="print the text exactly, no final newline")
     _data_option(p)
     p.set_defaults(run=cmd_text)

@@ -199,11 +199,6 @@ def test_store_and_data_together_name_both() -> None:
     assert "--data" in line and "--store" in line
 
 
-@pytest.mark.xfail(
-    reason="code: dutygraph/cli.py _served_knowledge raises ValueError, which cmd_serve turns into exit 1; "
-    "a wrong command line is exit 2 (dutygraph/cli.py's doc, serve_options.py)",
-    strict=True,
-)
 def test_store_and_data_together_are_a_usage_error() -> None:
     assert (
         serve_fails("--store", "http://127.0.0.1:1", "--data", str(DEFAULT_BUILD_DIR.parent)).returncode == 2
@@ -258,12 +253,6 @@ def test_a_store_that_goes_down_is_503_naming_it_and_rest_answers_from_memory(ow
         assert httpx.get(server.base + path, timeout=30).status_code == 200, path
 
 
-@pytest.mark.xfail(
-    reason="code: /id and /viz read the store on each request (api/describe.py CONSTRUCTs, "
-    "visualizations/vocabulary.py labels) and nothing maps a StoreError to an answer: a text/plain "
-    "500 'Internal Server Error' and a traceback in the log; /sparql answers 503 naming the store",
-    strict=True,
-)
 @pytest.mark.parametrize("path", ["/id/body/party-committee", "/viz/org"])
 def test_pages_of_a_store_that_goes_down_are_503_naming_it(own_store, path: str) -> None:
     store, process, server = own_store
@@ -299,12 +288,6 @@ def test_the_endpoints_time_limit_holds_over_a_store(own_store) -> None:
         assert httpx.get(f"{server.base}/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
-@pytest.mark.xfail(
-    reason="code: api/sparql/check.py bounds bracket nesting only, and api/sparql/remote.py forwards the "
-    "rest: a chain of 2000+ '+' (1500 pass) aborts the Oxigraph server 0.5.13 (SIGABRT, its stack), "
-    "so one anonymous request takes the store down; the embedded workers answer it (3000)",
-    strict=True,
-)
 def test_a_long_expression_does_not_bring_the_store_down(own_store) -> None:
     _, process, server = own_store
     chain = "SELECT (" + "+".join(["1"] * 3000) + " AS ?n) {}"

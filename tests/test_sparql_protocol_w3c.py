@@ -45,8 +45,6 @@ from rdflib.compare import isomorphic
 
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
-from .stores import fails_on_a_remote_store
-
 W3C_DATA = "http://kasei.us/2009/09/sparql/data/"
 DATA0, DATA1, DATA2, DATA3 = (f"{W3C_DATA}data{n}.rdf" for n in range(4))
 
@@ -950,10 +948,6 @@ def test_local_relative_iris_resolve_against_the_base(
     assert parts.scheme in ("http", "https") and parts.netloc and parts.path.endswith("/s")
 
 
-@fails_on_a_remote_store(
-    "Oxigraph server answers an unknown function with 500, which api/sparql/remote.py passes on as "
-    "502 store_refused; embedded: 400 query_error naming the function"
-)
 @pytest.mark.parametrize(
     ("query", "name"),
     [

@@ -1,7 +1,8 @@
 """Read a query's tokens before it runs: refuse what is unsafe, learn what the store needs.
 
 pyoxigraph would evaluate `SERVICE` by making the HTTP request itself, and its recursive
-parser overflows the stack on a few thousand nested brackets, killing the process. Both are
+parser overflows the stack on a few thousand nested brackets (and Oxigraph server's on a chain
+of a few thousand operators, 1+1+…), killing the process. All are
 found here by one left-to-right pass over SPARQL's lexical tokens, with no grammar that an
 ordinary query could exhaust: strings, IRIs, comments, variables and prefixed names are
 skipped whole, so they can neither hide a keyword nor fake one; what remains are bare words
@@ -23,6 +24,13 @@ from .errors import ProtocolError, read_only
 # deeper than any query a person writes (the tester's 25 parentheses, 40 nested groups pass)
 # and far below the ~2,500 that overflow pyoxigraph's parser on an 8 MiB stack
 MAX_NESTING = 200
+# operators in one bracket group: an expression's chain (1+1+…) is a tree as deep as it is
+# long, and 2,000 of them abort the Oxigraph server 0.5 (its stack); a person writes dozens
+MAX_OPERATORS = 1000
+_OPERATOR_CHARS = frozenset("+*/=<>!&|")
+# a signed number inside a name token ("1-1-1" is 1, -1, -1: two operators in the grammar)
+_SIGNED = re.compile(r"(?<=[\d.])[-+](?=[\d.])")
+_NUMBERISH = re.compile(r"^[-+]?[\d.][\d.eE+-]*$")
 
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
@@ -52,23 +60,34 @@ _TOKEN = re.compile(
 class Scan:
     keywords: frozenset[str]  # the bare words, upper-cased
     depth: int  # the deepest nesting of ( { [
+    operators: int = 0  # the most operators in one bracket group
 
 
 def _scan_one(text: str) -> Scan:
     keywords: set[str] = set()
     depth = deepest = 0
+    operators = [0]  # per open bracket group, the innermost last
+    most = 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if kind == "name":
             word = match.group().strip(".")
             if ":" not in word and "." not in word:  # a prefixed name or a number is no keyword
                 keywords.add(word.upper())
+            if _NUMBERISH.match(word):
+                operators[-1] += len(_SIGNED.findall(word))
+        elif kind == "other" and match.group() in _OPERATOR_CHARS:
+            operators[-1] += 1
         elif kind == "open":
             depth += 1
             deepest = max(deepest, depth)
+            operators.append(0)
         elif kind == "close":
             depth -= 1
-    return Scan(frozenset(keywords), deepest)
+            if len(operators) > 1:
+                most = max(most, operators.pop())
+        most = max(most, operators[-1])
+    return Scan(frozenset(keywords), deepest, max([most, *operators]))
 
 
 def _decode_escapes(text: str) -> str:
@@ -85,7 +104,11 @@ def scan(text: str) -> Scan:
     if "\\u" not in text.lower():
         return written
     decoded = _scan_one(_decode_escapes(text))
-    return Scan(written.keywords | decoded.keywords, max(written.depth, decoded.depth))
+    return Scan(
+        written.keywords | decoded.keywords,
+        max(written.depth, decoded.depth),
+        max(written.operators, decoded.operators),
+    )
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,13 @@ def check_query(text: str) -> CheckedQuery:
             400,
             "too_deeply_nested",
             f"the query nests brackets {found.depth} deep; at most {MAX_NESTING} levels are accepted",
+        )
+    if found.operators > MAX_OPERATORS:
+        raise ProtocolError(
+            400,
+            "expression_too_long",
+            f"the query chains {found.operators} operators in one expression or group; "
+            f"at most {MAX_OPERATORS} are accepted",
         )
     return CheckedQuery("FROM" in found.keywords, bool(found.keywords & UPDATE_KEYWORDS))
 

@@ -45,6 +45,9 @@ MEDIA_OF = {
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
 }
+# What a store's 500 says when evaluating the query failed because of the query, not the store:
+# Oxigraph "The custom function <…> is not supported"; Virtuoso "SR…: … Undefined procedure"
+EVALUATION_ERROR = re.compile(r"custom function|is not supported|undefined (?:procedure|function)", re.I)
 RESULT_MEDIA = frozenset(MEDIA_OF[f] for f in ("json", "xml", "csv", "tsv"))
 
 
@@ -120,6 +123,9 @@ class RemotePool:
             return Outcome("not_acceptable", form="graph" if job.results_format else "select")
         if error.status == 400:
             return refused(syntax_refusal(checked, self._unprologued(error.detail or error.reason)))
+        if error.status == 500 and EVALUATION_ERROR.search(error.detail):
+            # the query's own doing (an unknown function): 400, as the embedded store says it
+            return Outcome("query_error", message=error.detail.strip())
         raise ProtocolError(502, "store_refused", str(error))
 
     def _unprologued(self, message: str) -> str:
