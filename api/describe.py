@@ -158,7 +158,7 @@ def _count(value: str) -> Literal:
     return Literal(int(value), datatype=XSD.integer)
 
 
-def void_graph(k: Knowledge) -> Graph:
+def void_graph(k: Knowledge, endpoint: str) -> Graph:
     """The VoID description of the whole dataset and of each named graph."""
     ns, store = k.ns, k.store
     base = void_iri(k)
@@ -185,7 +185,8 @@ def void_graph(k: Knowledge) -> Graph:
         )
     )
     graph.add((dataset, VOID.triples, Literal(k.triples, datatype=XSD.integer)))
-    graph.add((dataset, VOID.sparqlEndpoint, URIRef(site_root(k) + "sparql")))
+    # where clients reach /sparql (serve --public-url), as its service description says
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(endpoint)))
     graph.add((dataset, VOID.uriSpace, Literal(ns.data)))
     graph.add((dataset, VOID.vocabulary, URIRef(ns.ontology_iri)))
     for doc in k.documents:

@@ -206,6 +206,15 @@ def test_html_pages_send_a_content_security_policy_and_no_script(client: httpx.C
         assert varies_by_accept(response)
 
 
+def test_the_stylesheet_a_page_links_is_served_with_the_other_page_assets(client: httpx.Client) -> None:
+    page = client.get(f"/id/{DUTY}", headers={"Accept": "text/html"}).text
+    [sheet] = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert sheet.startswith("/static/")  # the one route every page's assets come from
+    answer = client.get(sheet)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/css")
+    assert answer.headers["x-content-type-options"] == "nosniff" and answer.headers["etag"]
+
+
 def test_an_unknown_iri_is_a_404_naming_it_with_close_matches(client: httpx.Client) -> None:
     iri = "https://dutygraph.example/id/body/nope"
     html = client.get("/id/body/nope", headers={"Accept": BROWSER})
@@ -387,7 +396,9 @@ def test_void_describes_the_dataset_and_its_graphs(client: httpx.Client) -> None
         count = graph.value(dataset, VOID.triples)
         assert count.toPython() == triples and str(count.datatype).endswith("#integer")
         assert graph.value(dataset, VOID.uriSpace) == Literal("https://dutygraph.example/id/")
-        assert str(graph.value(dataset, VOID.sparqlEndpoint)).endswith("/sparql")
+        # the endpoint clients reach (serve's --public-url), the service description's IRI
+        endpoint = graph.value(dataset, VOID.sparqlEndpoint)
+        assert endpoint == URIRef(str(client.base_url.join("/sparql")))
         assert graph.value(dataset, URIRef("http://purl.org/dc/terms/title")) is not None
         subsets = list(graph.objects(dataset, VOID.subset))
         assert len(subsets) == len(graph_names)

@@ -1,6 +1,8 @@
-"""How a page reaches the browser: our own Jinja templates (autoescaped), data as escaped JSON
-in `<script type="application/json">`, and assets either served by the app under /static/ or
-inlined into a self-contained file.
+"""How a page reaches the browser, for every page the app serves (the /viz pages, the /id
+linked-data pages under templates/linked-data/, the /query editor): one Jinja environment
+(autoescaped), data as escaped JSON in `<script type="application/json">`, the pages' two
+policies, and assets in static/, either served by the app under /static/ or inlined into a
+self-contained file.
 
 Served pages get their Content-Security-Policy as a header (`script-src 'self'`: no inline
 script runs). An exported file has no server to send headers, so it carries the policy in a

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
@@ -24,7 +22,7 @@ from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Knowledge
 from dutygraph.ontology.iris import record_id, replaced_path
 from dutygraph.ontology.namespaces import OA
-from dutygraph.visualizations.html import LINKED_DATA_PAGE_POLICY
+from dutygraph.visualizations.html import LINKED_DATA_PAGE_POLICY, TEMPLATES
 
 from .. import describe
 from ..cache import ResponseCache
@@ -32,21 +30,10 @@ from ..negotiation import negotiate
 
 router = APIRouter(tags=["linked data"], include_in_schema=False)
 
-API_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES = Environment(
-    loader=FileSystemLoader(API_DIR / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def render(template: str, **context) -> bytes:
-    return TEMPLATES.get_template(template).render(**context).encode()
+    return TEMPLATES.get_template(f"linked-data/{template}").render(**context).encode()
 
-
-STYLESHEET = (API_DIR / "static" / "linked-data.css").read_bytes()
 
 HTML = "text/html"
 # offered in this order: a client that accepts anything (or sends no Accept) gets HTML
@@ -371,7 +358,7 @@ def void_page(k: Knowledge, void: Graph) -> bytes:
         titles=[value_of(k, graph, v) for v in graph.objects(dataset, DCTERMS.title)],
         triples=number(dataset),
         endpoint=endpoint,
-        endpoint_href="/" + endpoint.removeprefix(describe.site_root(k)),
+        endpoint_href="/sparql",  # this server's own, whatever address clients use
         uri_space=str(graph.value(dataset, V.uriSpace)),
         subsets=counted(V.subset, describe.SD.name),
         classes=counted(V.classPartition, V["class"]),
@@ -523,16 +510,11 @@ async def ontology(request: Request, format: Format = None) -> Response:
 @router.get("/.well-known/void")
 async def void(request: Request, format: Format = None) -> Response:
     k: Knowledge = request.app.state.knowledge
+    endpoint: str = request.app.state.sparql.endpoint
     return answer(
         request,
         ("ld-void",),
         format,
-        lambda: describe.void_graph(k),
-        lambda: void_page(k, describe.void_graph(k)),
+        lambda: describe.void_graph(k, endpoint),
+        lambda: void_page(k, describe.void_graph(k, endpoint)),
     )
-
-
-@router.get("/ld/linked-data.css")
-async def stylesheet(request: Request) -> Response:
-    cache: ResponseCache = request.app.state.cache
-    return cache.respond_bytes(request, ("ld-css",), lambda: STYLESHEET, "text/css")

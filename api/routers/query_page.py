@@ -9,14 +9,18 @@ escaped so that no data can close the element; the page's script inserts them as
 
 from __future__ import annotations
 
-from string import Template
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
+from markupsafe import Markup
 
 from dutygraph.ontology.namespaces import Namespaces
-from dutygraph.visualizations.html import SERVED_PAGE_POLICY, STATIC_DIR, TEMPLATES_DIR, script_json
+from dutygraph.visualizations.html import (
+    SERVED_PAGE_POLICY,
+    STATIC_DIR,
+    TEMPLATES,
+    TEMPLATES_DIR,
+    script_json,
+)
 
 from ..sparql_examples import example_dicts
 
@@ -25,12 +29,12 @@ __all__ = ["STATIC_DIR", "TEMPLATE", "router", "script_json"]
 
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-static_files = StaticFiles(directory=STATIC_DIR)
 
 
 def render_query_page(ns: Namespaces) -> bytes:
-    template = Template(TEMPLATE.read_text(encoding="utf-8"))
-    return template.substitute(examples_json=script_json(example_dicts(ns))).encode("utf-8")
+    # script_json escapes < > &: nothing in the examples can close the <script> element
+    examples = Markup(script_json(example_dicts(ns)))
+    return TEMPLATES.get_template("query.html").render(examples_json=examples).encode("utf-8")
 
 
 def _page(ns: Namespaces) -> bytes:
@@ -53,11 +57,3 @@ PAGE_HEADERS = {
 @router.get("/query", response_class=HTMLResponse, include_in_schema=False)
 async def query_page(request: Request) -> Response:
     return HTMLResponse(_page(request.app.state.knowledge.ns), headers=PAGE_HEADERS)
-
-
-@router.get("/static/{path:path}", include_in_schema=False)
-async def static(path: str, request: Request) -> Response:
-    """The page assets (YASGUI, the page's script and style), with ETag and Last-Modified."""
-    response = await static_files.get_response(path, request.scope)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
