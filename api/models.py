@@ -6,7 +6,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from dutygraph.ontology.values import Modality
+from dutygraph.ontology.values import Modality, ReadingKind
 
 Item = TypeVar("Item")
 
@@ -62,6 +62,10 @@ class Duty(BaseModel):
         description="the provision of the body that guides, supervises or encourages this one "
         "(A 引导/督促 B 做 C: this is B's C, that is A's)",
     )
+    reading: ReadingKind = Field(
+        description="curated: reviewed by a person; draft: drafted by dutygraph ingest's rules, unreviewed"
+    )
+    confidence: float | None = Field(default=None, description="a draft's: how sure the rules are, 0 to 1")
 
 
 class BodyInDocument(BaseModel):

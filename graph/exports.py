@@ -65,6 +65,8 @@ CSV_COLUMNS = [
     "start",
     "end",
     "guided_by",
+    "reading",  # curated | draft
+    "confidence",  # a draft's, 0 to 1; empty for a curated reading
 ]
 
 

@@ -107,6 +107,8 @@ class DutyRecord:
     start: int
     end: int
     guided_by: str  # the id of the guiding provision whose sentence lays this one on the actor, or ""
+    reading: str = "curated"  # or "draft": drafted by `dutygraph ingest`, not yet reviewed
+    confidence: float | None = None  # a draft's: how sure the drafting rules are
 
 
 @dataclass(frozen=True)
@@ -359,7 +361,9 @@ SELECT * WHERE {
         dg:actorImplied ?implied ;
         dg:modality ?modality ;
         odrl:action ?action .
-  OPTIONAL { ?node dg:guidedBy ?guidedBy }"""
+  OPTIONAL { ?node dg:guidedBy ?guidedBy }
+  OPTIONAL { ?node dg:reading ?reading }
+  OPTIONAL { ?node dg:confidence ?confidence }"""
         + labelled("?action", "action")
         + "".join(
             f'\n  OPTIONAL {{ ?node dg:object ?object_{lang} . FILTER (lang(?object_{lang}) = "{lang}") }}'
@@ -410,6 +414,8 @@ SELECT * WHERE {
                 start=number(row, "start"),
                 end=number(row, "end"),
                 guided_by=r.id(row, "guidedBy"),
+                reading="draft" if value(row, "reading").endswith("#draft") else "curated",
+                confidence=float(value(row, "confidence")) if value(row, "confidence") else None,
             )
         )
     records.sort(key=lambda d: (d.document, d.start, d.id))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dutygraph.errors import DutygraphError
 
-from .values import LEVEL_RANKS, Level, Modality
+from .values import LEVEL_RANKS, Level, Modality, ReadingKind
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 BodyClass = Literal["FormalOrganization", "OrganizationalUnit", "SocialGroup"]
@@ -65,9 +65,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+# English is optional in the models and required of curated readings (Reading, Body check
+# it): a draft has English only where the register gives it, never a machine translation
+English = Annotated[str | None, Field(default=None, min_length=1)]
+Confidence = Annotated[float | None, Field(default=None, ge=0, le=1)]
+
+
 class Text(Strict):
     zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    en: English = None
 
 
 class Quoted(Strict):
@@ -81,7 +87,7 @@ class Quoted(Strict):
 class Labelled(Strict):
     id: Slug
     zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    en: English = None
     alt_zh: list[str] = []
     alt_en: list[str] = []
 
@@ -94,6 +100,8 @@ class Action(Labelled):
 class Concept(Labelled, Quoted):
     """A function of article 1, a talent category of article 7, a condition."""
 
+    confidence: Confidence = None
+
 
 class Body(Labelled):
     """A register entry: a body, whatever document names it."""
@@ -104,11 +112,15 @@ class Body(Labelled):
     kind_of: Slug | None = None
     note_zh: str | None = None
     note_en: str | None = None
+    reading: ReadingKind = "curated"  # draft: proposed by `dutygraph ingest`, not yet reviewed
+    confidence: Confidence = None
 
     @model_validator(mode="after")
     def _unit_has_parent(self) -> Body:
         if self.class_ == "OrganizationalUnit" and not self.unit_of:
             raise ValueError("an OrganizationalUnit needs unit_of (the body it is a unit of)")
+        if self.reading == "curated" and not self.en:
+            raise ValueError("a curated entry needs en (only a draft entry may leave it out)")
         return self
 
 
@@ -118,6 +130,12 @@ class Post(Labelled):
     post_in: Slug
     note_zh: str | None = None
     note_en: str | None = None
+
+    @model_validator(mode="after")
+    def _english(self) -> Post:
+        if not self.en:
+            raise ValueError("a post needs en")
+        return self
 
 
 class Register(Strict):
@@ -137,6 +155,7 @@ class Mention(Quoted):
     """Where a document names a register entry: its words, its article, notes on the reading."""
 
     id: Slug
+    confidence: Confidence = None
 
 
 class Appointment(Quoted):
@@ -176,7 +195,7 @@ class LevelConstraint(Strict):
         }[self.op]
 
 
-DutyId = Annotated[str, Field(pattern=r"^(?:a\d{2}|p)-\d+[a-z]?$")]
+DutyId = Annotated[str, Field(pattern=r"^(?:a\d{2,}|p)-\d+[a-z]?$")]
 
 
 class Duty(Quoted):
@@ -194,6 +213,7 @@ class Duty(Quoted):
     conditions: list[Slug] = []
     functions: list[Slug] = []
     talent_categories: list[Slug] = []
+    confidence: Confidence = None
 
     def admitted_levels(self) -> list[str]:
         """Every level all the constraints admit (all levels when there is none)."""
@@ -222,6 +242,7 @@ class DivisionOfLabour(Quoted):
     lead: Slug | None = None  # the 牵头单位; must be the first listed where a lead rule applies
     others_unnamed: bool = False  # the list ends in 等有关部门和单位
     by_division_of_duties: bool = False  # 按职责分工负责
+    confidence: Confidence = None
 
 
 class LeadRule(Quoted):
@@ -238,6 +259,7 @@ class Responsibilities(Strict):
 
 class Reading(Strict):
     document: Slug
+    reading: ReadingKind = "curated"  # draft: written by `dutygraph ingest`, for a person to review
     actions: list[Action] = []
     functions: list[Concept] = []
     talent_categories: list[Concept] = []
@@ -249,11 +271,41 @@ class Reading(Strict):
     mechanisms: list[Mechanism] = []
     responsibilities: Responsibilities | None = None
 
+    @model_validator(mode="after")
+    def _curated_is_complete(self) -> Reading:
+        """A curated reading has English wherever it has Chinese, and no confidences: those
+        mark what a person has not reviewed yet (a reviewer deletes them with `reading: draft`)."""
+        if self.reading == "curated":
+            for where, value in _walk(self):
+                if isinstance(value, Text | Labelled) and not value.en:
+                    raise ValueError(
+                        f"{where}: en is missing (a curated reading needs it; a draft may omit it)"
+                    )
+                if getattr(value, "confidence", None) is not None:
+                    raise ValueError(f"{where}: confidence belongs to a draft (reading: draft)")
+        return self
+
+
+def _walk(model: BaseModel, where: str = "") -> list[tuple[str, BaseModel]]:
+    """Every model inside `model` with where it is (`duties[3].object`)."""
+    found: list[tuple[str, BaseModel]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, BaseModel):
+                at = f"{where}.{name}" if where else name
+                at += f"[{index}]" if index is not None else ""
+                found += [(at, item), *_walk(item, at)]
+    return found
+
 
 class SourceTitle(Strict):
     zh: str
-    en: str
-    quote: str
+    en: English = None  # an ingested document's title has none until a person writes it
+    # words of the preamble that take the title up (为此，提出以下意见); none when only the
+    # header gives it (its title line is recorded as received, dg:headerTitle)
+    quote: str | None = None
     article: int = 0
 
 
@@ -269,7 +321,7 @@ class SourceHeader(Strict):
 
 class SourceIssuer(Strict):
     zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    en: English = None
     body: Slug | None = None  # the body of the reading that is the issuer (eli:passed_by)
 
 

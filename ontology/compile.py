@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import XSD, Graph, Literal, URIRef
@@ -35,7 +36,7 @@ from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, VOID
 
 CONTEXT_CHARS = 32  # prefix / suffix length of a TextQuoteSelector
 
-MODALITY_CLASS = {"obligation": ODRL.Duty, "permission": ODRL.Permission}
+MODALITY_CLASS = {"obligation": ODRL.Duty, "permission": ODRL.Permission, "prohibition": ODRL.Prohibition}
 BODY_CLASS = {"FormalOrganization": ORG.FormalOrganization, "OrganizationalUnit": ORG.OrganizationalUnit}
 SCHEME_LABELS = {
     "functions": ("党管人才的职能", "Functions of the Party's leadership of talent work"),
@@ -99,8 +100,10 @@ class DocumentCompiler:
     def add(self, s: Node, p: Node, o: Node) -> None:
         self.g.add((s, p, o))  # type: ignore[arg-type]
 
-    def label(self, subject: URIRef, zh: str, en: str, alt_zh=(), alt_en=()) -> None:
+    def label(self, subject: URIRef, zh: str, en: str | None, alt_zh=(), alt_en=()) -> None:
         for value, lang in ((zh, "zh"), (en, "en")):
+            if value is None:  # a draft's: no English where the register gives none
+                continue
             self.add(subject, SKOS.prefLabel, Literal(value, lang=lang))
             self.add(subject, RDFS.label, Literal(value, lang=lang))
         for value in alt_zh:
@@ -116,7 +119,8 @@ class DocumentCompiler:
 
     def text(self, subject: URIRef, predicate: URIRef, text: Text) -> None:
         self.add(subject, predicate, Literal(text.zh, lang="zh"))
-        self.add(subject, predicate, Literal(text.en, lang="en"))
+        if text.en:
+            self.add(subject, predicate, Literal(text.en, lang="en"))
 
     def part_iri(self, article: int) -> URIRef:
         return self.id[f"document/{self.meta.id}/" + ("preamble" if article == 0 else f"article/{article}")]
@@ -176,13 +180,13 @@ class DocumentCompiler:
     def agent(self, slug: str) -> URIRef:
         return agent_iri(self.ns, self.register, slug)
 
-    def agent_labels(self, slug: str) -> tuple[str, str]:
+    def agent_labels(self, slug: str) -> tuple[str, str | None]:
         entry = self.register.agent(slug)
         if entry is None:
             raise KeyError(slug)
         return entry.zh, entry.en
 
-    def action_labels(self, slug: str) -> tuple[str, str]:
+    def action_labels(self, slug: str) -> tuple[str, str | None]:
         action = next(a for a in self.reading.actions if a.id == slug)
         return action.zh, action.en
 
@@ -203,12 +207,25 @@ class DocumentCompiler:
         self.duties()
         self.mechanisms()
         self.responsibilities()
+        if self.reading.reading == "draft":
+            self.mark_draft()
+
+    def mark_draft(self) -> None:
+        """Everything a draft reading says is marked so (dg:reading dg:draft): the document and
+        each labelled thing in its graph, so that every answer made from it can say so."""
+        for subject in {self.doc_iri, *self.g.subjects(SKOS.prefLabel, None)}:
+            self.add(subject, self.dg.reading, self.dg.draft)
+
+    def confidence(self, subject: URIRef, value: float | None) -> None:
+        if value is not None:
+            self.add(subject, self.dg.confidence, Literal(Decimal(str(round(value, 3)))))
 
     def document(self) -> None:
         doc, meta = self.doc_iri, self.meta
         self.add(doc, RDF.type, ELI.LegalResource)
         self.add(doc, DCTERMS.title, Literal(meta.title.zh, lang="zh"))
-        self.add(doc, DCTERMS.title, Literal(meta.title.en, lang="en"))
+        if meta.title.en:
+            self.add(doc, DCTERMS.title, Literal(meta.title.en, lang="en"))
         self.label(doc, meta.title.zh, meta.title.en)
         self.add(doc, DCTERMS.language, Literal(meta.language))
         self.add(doc, self.dg.sourceFile, Literal(meta.file))
@@ -221,8 +238,9 @@ class DocumentCompiler:
         for line in self.doc.header:
             self.add(doc, header_predicates.get(line.kind, self.dg.headerTitle), Literal(line.text))
         self.closing()
-        # the title is sourced like everything else: the preamble names the subject
-        self.source(doc, Quoted(quote=meta.title.quote, article=meta.title.article), "meta.title")
+        # the title is sourced like everything else where the preamble names the subject
+        if meta.title.quote:
+            self.source(doc, Quoted(quote=meta.title.quote, article=meta.title.article), "meta.title")
 
     def closing(self) -> None:
         """The closing lines as received; the date also as an xsd:date; the issuer as a body."""
@@ -248,7 +266,8 @@ class DocumentCompiler:
                     )
                 self.add(doc, ELI.passed_by, self.id[f"body/{issuer.body}"])
             self.add(doc, DCTERMS.creator, Literal(issuer.zh, lang="zh"))
-            self.add(doc, DCTERMS.creator, Literal(issuer.en, lang="en"))
+            if issuer.en:
+                self.add(doc, DCTERMS.creator, Literal(issuer.en, lang="en"))
 
     def subdivision(
         self, iri: URIRef, cls: URIRef, parent: URIRef, number: int, start: int, end: int
@@ -342,7 +361,11 @@ class DocumentCompiler:
             zh, en = self.agent_labels(mention.id)
             self.add(iri, RDF.type, self.dg.Mention)
             self.add(iri, self.dg.mentionOf, self.agent(mention.id))
-            self.label(iri, f"{self.meta.title.zh}中的“{zh}”", f"{en}, as named in {self.meta.title.en}")
+            title_en = self.meta.title.en
+            self.label(
+                iri, f"{self.meta.title.zh}中的“{zh}”", en and title_en and f"{en}, as named in {title_en}"
+            )
+            self.confidence(iri, mention.confidence)
             self.source(iri, mention, f"mentions[{index}] ({mention.id})")
 
     def appointments(self) -> None:
@@ -420,8 +443,12 @@ class DocumentCompiler:
         self.label(
             iri,
             f"{actor_zh}：{phrase(action_zh, duty.object.zh, '')}",
-            f"{actor_en}: {phrase(action_en, duty.object.en, ' ')}",
+            actor_en
+            and action_en
+            and duty.object.en
+            and f"{actor_en}: {phrase(action_en, duty.object.en, ' ')}",
         )
+        self.confidence(iri, duty.confidence)
         at = self.source(iri, duty, entry)
         if duty.guided_by:
             self.same_sentence_as_guide(duty, at, entry)
@@ -509,8 +536,12 @@ class DocumentCompiler:
             self.label(
                 duty,
                 f"{actor_zh}：{phrase(action_zh, note.object.zh, '')}（{role_zh}）",
-                f"{actor_en}: {phrase(action_en, note.object.en, ' ')} ({role_en})",
+                actor_en
+                and action_en
+                and note.object.en
+                and f"{actor_en}: {phrase(action_en, note.object.en, ' ')} ({role_en})",
             )
+            self.confidence(duty, note.confidence)
             self.source(duty, note.model_copy(update={"note_zh": None, "note_en": None}), entry)
 
     # -- mechanisms (articles 10–13) --------------------------------------------------------
@@ -547,7 +578,9 @@ class DocumentCompiler:
             actor_zh, actor_en = self.agent_labels(step.actor)
             # a step's object is written as the whole predicate ("审定重大事项")
             self.label(
-                step_iri, f"{order}. {actor_zh}：{step.object.zh}", f"{order}. {actor_en}: {step.object.en}"
+                step_iri,
+                f"{order}. {actor_zh}：{step.object.zh}",
+                actor_en and step.object.en and f"{order}. {actor_en}: {step.object.en}",
             )
             self.source(step_iri, step, f"{entry}.steps[{order - 1}]")
             previous = step_iri
@@ -571,6 +604,8 @@ def compile_register(graph: Graph, ns: Namespaces, register: Register, slugs: se
 
     def label(iri: URIRef, entry: Body | Post) -> None:
         for value, lang in ((entry.zh, "zh"), (entry.en, "en")):
+            if value is None:  # a draft entry's: no English until a person gives it
+                continue
             add(iri, SKOS.prefLabel, Literal(value, lang=lang))
             add(iri, RDFS.label, Literal(value, lang=lang))
         for values, lang in ((entry.alt_zh, "zh"), (entry.alt_en, "en")):
@@ -595,6 +630,10 @@ def compile_register(graph: Graph, ns: Namespaces, register: Register, slugs: se
         if body.kind_of:
             add(iri, ns.dg.isKindOf, ns.id[f"body/{body.kind_of}"])
         label(iri, body)
+        if body.reading == "draft":  # proposed by ingest, not yet reviewed
+            add(iri, ns.dg.reading, ns.dg.draft)
+            if body.confidence is not None:
+                add(iri, ns.dg.confidence, Literal(Decimal(str(round(body.confidence, 3)))))
     for post in register.posts:
         if post.id not in wanted:
             continue

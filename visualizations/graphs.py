@@ -46,7 +46,12 @@ KIND_COLOURS = {
     "post": "#f4d03f",
 }
 FALLBACK_COLOURS = ("#76448a", "#1e8449", "#2874a6", "#b03a2e", "#9a7d0a", "#566573")
-MODALITY_COLOURS = {"obligation": "#2f6db5", "permission": "#27ae60", "encouragement": "#e67e22"}
+MODALITY_COLOURS = {
+    "obligation": "#2f6db5",
+    "permission": "#27ae60",
+    "encouragement": "#e67e22",
+    "prohibition": "#c0392b",
+}
 CONCEPT_STYLE = {  # node type → (shape, colour)
     "function": ("hexagon", "#c0392b"),
     "talent-category": ("triangleDown", "#8e44ad"),

@@ -217,6 +217,12 @@ def duties_page(
     return _graph_page(k, target, "duties", duties_graph(k, words, document, max_nodes), document)
 
 
+def english(*parts: str) -> str:
+    """An English phrase of its parts, or '' when one is missing (a draft has English only
+    where the register gives it): the page then shows the Chinese."""
+    return " ".join(parts) if all(parts) else ""
+
+
 def body_duty_list(k: Knowledge, agent_id: str, words: Vocabulary) -> list[dict]:
     """The duties of a body and of its units and posts, in document order, with their quotes."""
     rows = []
@@ -231,8 +237,9 @@ def body_duty_list(k: Knowledge, agent_id: str, words: Vocabulary) -> list[dict]
                 "modality_label": words.modalities[record.modality],
                 "action": {
                     "zh": record.action_zh + record.object_zh,
-                    "en": f"{record.action_en} {record.object_en}",
+                    "en": english(record.action_en, record.object_en),
                 },
+                "reading": record.reading,
                 "article": record.article,
                 "quote": record.quote_zh,
                 "start": record.start,
@@ -418,8 +425,9 @@ def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
             "actor_label": {"zh": r.actor_label_zh, "en": r.actor_label_en},
             "modality": r.modality,
             "modality_label": words.modalities[r.modality],
-            "action": {"zh": r.action_zh + r.object_zh, "en": f"{r.action_en} {r.object_en}"},
+            "action": {"zh": r.action_zh + r.object_zh, "en": english(r.action_en, r.object_en)},
             "article": r.article,
+            "reading": r.reading,
         }
         for r in k.duties.values()
         if r.document == document.id

@@ -35,7 +35,7 @@
   function segment(piece, duties, anchored) {
     if (!piece.duties.length) return document.createTextNode(piece.text);
     var lead = duties[piece.duties[0]];
-    var mark = dg.pageLink(piece.text, dg.link("body", { id: lead.actor }), "quote-mark modality-" + lead.modality);
+    var mark = dg.pageLink(piece.text, dg.link("body", { id: lead.actor }), "quote-mark modality-" + lead.modality + (lead.reading === "draft" ? " draft" : ""));
     mark.dataset.duties = piece.duties.join(" ");
     mark.dataset.actor = lead.actor;
     mark.title = tooltip(duties, piece.duties);

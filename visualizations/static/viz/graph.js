@@ -42,6 +42,7 @@
     inText: { zh: "在原文中查看", en: "See it in the text" },
     showInGraph: { zh: "在图中定位", en: "Show in graph" },
     via: { zh: "经由", en: "via" },
+    draft: { zh: "草稿：按规则起草，未经审校", en: "draft: drafted by rule, not reviewed" },
     parts: { zh: "内设机构与职务", en: "Units and posts" },
     noDuties: { zh: "原文没有给它规定职责。", en: "The text gives it no provision of its own." },
     noMatch: { zh: "没有匹配的节点", en: "No matching node" },
@@ -459,6 +460,7 @@
     var head = dg.element("p", "duty-head");
     head.appendChild(dg.element("span", "badge modality-" + duty.modality, dg.pick(duty.modality_label)));
     head.appendChild(dg.element("span", "duty-action", dg.pick(duty.action)));
+    if (duty.reading === "draft") head.appendChild(dg.element("span", "badge draft", say("draft")));
     if (duty.via) {
       head.appendChild(document.createTextNode(" · " + say("via") + " "));
       head.appendChild(dg.pageLink(dg.pick(duty.via.label), dg.link("body", { id: duty.via.id })));
