@@ -66,6 +66,68 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from dutygraph.build_progress import BuildProgress
+    from dutygraph.ingest.intake import IngestError, ingest
+    from dutygraph.ontology.rdf_files import read_manifest
+
+    started = time.perf_counter()
+    terminal = sys.stderr.isatty() and not args.quiet
+    failures = [0]
+
+    def report(what: str, done: int, total: int, file: str) -> None:
+        failures[0] += what == "failed"
+        if what == "failed":  # never lost, on a terminal too
+            print(("\r" if terminal else "") + f"FAILED {file}", file=sys.stderr)
+        if terminal:
+            filled = round(24 * done / total) if total else 24
+            bar = "#" * filled + "-" * (24 - filled)
+            name = Path(file.split(":")[0]).name[-40:]
+            line = f"drafting [{bar}] {done}/{total}, {failures[0]} failed  {name:<40}"
+            print("\r" + line, end="\n" if done == total else "", file=sys.stderr)
+        elif what != "failed" and not args.quiet:
+            print(f"drafted {done}/{total} {file}", file=sys.stderr)
+        sys.stderr.flush()
+
+    progress = BuildProgress(sys.stderr, quiet=args.quiet)
+    try:
+        result = ingest(
+            args.paths,
+            args.output,
+            doc_id=args.id,
+            title=args.title,
+            jobs=args.jobs,
+            replace=args.replace,
+            report=report,
+            listener=progress,
+        )
+    except IngestError as error:
+        raise CommandError(str(error)) from error
+    finally:
+        progress.close()
+    for path, doc in result.skipped:
+        print(
+            f"skipped {path}: already ingested as {doc} (same sha256; --replace drafts it again)",
+            file=sys.stderr,
+        )
+    for failure in result.failed:
+        print(f"failed {failure}", file=sys.stderr)
+    from dutygraph.graph.knowledge import load_knowledge
+
+    k = load_knowledge(args.output)
+    modality = Counter(r.modality for r in k.duties.values() if r.document in result.ingested)
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(modality.items())) or "none"
+    held = len(read_manifest(args.output)["documents"])
+    print(
+        f"ingested {len(result.ingested)}, skipped {len(result.skipped)}, failed {len(result.failed)} "
+        f"in {time.perf_counter() - started:.1f}s; {args.output} holds {held} documents, "
+        f"{len(k.agents)} bodies and posts; drafted provisions: {counts}"
+    )
+    return EXIT_FAILED if result.failed else 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from dutygraph.ontology.verify import verify
 
@@ -327,6 +389,29 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.set_defaults(run=cmd_build)
+
+    p = commands.add_parser(
+        "ingest", help="draft the reading of documents by rule and build them into a data folder"
+    )
+    p.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a file, or a folder of .txt / .md files"
+    )
+    p.add_argument(
+        "--output", type=Path, required=True, metavar="DIR", help="the data folder (made if missing)"
+    )
+    p.add_argument("--id", help="the document's id (a single file only; default: a slug of its name)")
+    p.add_argument("--title", help="the document's title (a single file only; default: read from the text)")
+    p.add_argument("--replace", action="store_true", help="draft again a text that is already there")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=serve_options.positive_int,
+        default=None,
+        metavar="N",
+        help="default: one per core",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(run=cmd_ingest)
 
     p = commands.add_parser("validate", help="re-check a built graph (SHACL, quotes vs offsets)")
     _data_option(p)

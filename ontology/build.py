@@ -38,7 +38,7 @@ import secrets
 import shutil
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
@@ -545,6 +545,7 @@ class BuildResult:
     built: list[str]
     reused: list[str]
     written: bool  # False: the folder was already what these inputs give; nothing was written
+    failed: list[DocumentFailure] = field(default_factory=list)  # left out (may_leave_out)
 
 
 def run_documents(
@@ -587,11 +588,14 @@ def build(
     ns: Namespaces | None = None,
     listener: BuildListener | None = None,
     jobs: int | None = None,
+    may_leave_out: Collection[str] = (),
 ) -> BuildResult:
     """Build every document (reusing what has not changed), then write the output folder.
 
     Raises `BuildFailed` (after every document was tried) when any document fails, and
-    `BuildError` for what no document can be built without (the ontology, the sources)."""
+    `BuildError` for what no document can be built without (the ontology, the sources).
+    A failing document of `may_leave_out` (ingest: a new draft must not hold the others back)
+    is left out instead: the folder is written without it, and the result lists it in `failed`."""
     check_output(output)  # before the compiling, not after it
     inputs, ns, listener = inputs or BuildInputs(), ns or Namespaces(), listener or Silent()
     jobs = jobs or os.cpu_count() or 1
@@ -638,7 +642,7 @@ def build(
         else:
             outputs[outcome.doc_id] = outcome
         listener.finished(outcome)
-    if failures:
+    if any(failure.doc_id not in may_leave_out for failure in failures):
         raise BuildFailed(failures, len(ids))
 
     if shared_resources := defined_twice(outputs):
@@ -651,8 +655,10 @@ def build(
     register = build_register(shared, graphs or SharedGraphs.parse(shared), outputs)
     listener.note(f"writing {output}")
     write_outputs(ontology, register, dict(sorted(outputs.items())), shared, output)
-    built = sorted(doc.doc_id for doc in to_build)
-    return BuildResult(built=built, reused=sorted(set(ids) - set(built)), written=True)
+    built = sorted(doc.doc_id for doc in to_build if doc.doc_id in outputs)
+    failed = sorted(failures, key=lambda failure: failure.doc_id)
+    reused = sorted(set(outputs) - set(built))
+    return BuildResult(built=built, reused=reused, written=True, failed=failed)
 
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -760,6 +766,11 @@ def check_output(output: Path) -> None:
         raise BuildError(f"cannot write {output}: it is a file, not a folder")
 
 
+# A data folder made by `dutygraph ingest` keeps the inputs it was built from (sources,
+# readings, its register) in this subfolder; a rebuild carries it over untouched.
+INPUTS_FOLDER = "inputs"
+
+
 def write_outputs(
     ontology: OntologyOutput,
     register: RegisterOutput,
@@ -788,6 +799,8 @@ def write_outputs(
         previous = output.with_name(f".{output.name}.previous")
         if previous.exists():
             shutil.rmtree(previous)
+        if (output / INPUTS_FOLDER).is_dir():  # an ingested folder's own inputs stay with it
+            (output / INPUTS_FOLDER).rename(staging / INPUTS_FOLDER)
         if output.exists():
             output.rename(previous)
         staging.rename(output)
@@ -797,4 +810,7 @@ def write_outputs(
         raise BuildError(f"cannot write {output}: {error.strerror or error}") from error
     finally:
         if staging.exists():
+            kept = staging / INPUTS_FOLDER
+            if kept.is_dir() and output.is_dir() and not (output / INPUTS_FOLDER).exists():
+                kept.rename(output / INPUTS_FOLDER)  # the swap failed: the inputs go back
             shutil.rmtree(staging)
