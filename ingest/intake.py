@@ -82,22 +82,30 @@ class IngestResult:
     documents: int = 0  # in the folder after the run
 
 
-def collect(paths: Iterable[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Incoming:
+    """A file to ingest, and where it came from: its path inside the folder given (its name,
+    for a file given itself). A text that changes keeps its origin, so the next ingest drafts
+    it again under the same id instead of adding it as another document."""
+
+    path: Path
+    origin: str
+
+
+def collect(paths: Iterable[Path]) -> list[Incoming]:
     """The files to ingest: each file given, and every .txt / .md under each folder given
     (recursively, in name order), save a folder's README / PROVENANCE / LICENSE."""
-    found: list[Path] = []
+    found: dict[Path, Incoming] = {}
     for path in paths:
         if path.is_file():
-            found.append(path)
+            found.setdefault(path, Incoming(path, path.name))
         elif path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not NOT_DOCUMENTS.match(p.name)
-            )
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and p.suffix.lower() in SUFFIXES and not NOT_DOCUMENTS.match(p.name):
+                    found.setdefault(p, Incoming(p, p.relative_to(path).as_posix()))
         else:
             raise IngestError(f"no such file or folder: {path}")
-    return list(dict.fromkeys(found))
+    return list(found.values())
 
 
 def slug_of(name: str) -> str:
@@ -141,7 +149,9 @@ def meta_of(doc_id: str, data: bytes, title: str, header: dict[str, str], receiv
     return meta
 
 
-def draft_file(path: Path, doc_id: str, title: str | None, register_path: Path) -> Drafted | Failed:
+def draft_file(
+    path: Path, doc_id: str, title: str | None, register_path: Path, origin: str
+) -> Drafted | Failed:
     """Read, parse and draft one file (in a worker process)."""
     try:
         data, raw = read_text(path)
@@ -164,7 +174,7 @@ def draft_file(path: Path, doc_id: str, title: str | None, register_path: Path) 
     except Exception as error:  # a rule that breaks on an unforeseen text: this file fails alone
         return Failed(path, f"drafting failed: {type(error).__name__}: {error}")
     proposals = list(reading.pop("register", []) or [])
-    meta = meta_of(doc_id, data, document_title, header, path.name)
+    meta = meta_of(doc_id, data, document_title, header, origin)
     return Drafted(path, doc_id, data, meta, reading, proposals)
 
 
@@ -190,13 +200,16 @@ class Inputs:
     def build_inputs(self) -> BuildInputs:
         return BuildInputs(sources=self.sources, annotations=self.annotations, register=self.register)
 
-    def known(self) -> dict[str, str]:
-        """sha256 → document id, of every text already here."""
-        known = {}
-        for path in sorted(self.sources.glob("*.meta.yaml")):
-            meta = yaml.safe_load(path.read_text("utf-8"))
-            known[meta["sha256"]] = meta["id"]
-        return known
+    def metas(self) -> list[dict]:
+        """The `.meta.yaml` of every text here."""
+        return [yaml.safe_load(p.read_text("utf-8")) for p in sorted(self.sources.glob("*.meta.yaml"))]
+
+    def reviewed(self, doc_id: str) -> bool:
+        """Its reading is no longer the draft ingest wrote: a person marked it curated."""
+        path = self.annotations / f"{doc_id}.yaml"
+        if not path.is_file():
+            return False
+        return (yaml.safe_load(path.read_text("utf-8")) or {}).get("reading", "curated") != "draft"
 
     def ids(self) -> set[str]:
         return {p.name.removesuffix(".meta.yaml") for p in self.sources.glob("*.meta.yaml")}
@@ -266,21 +279,16 @@ def ingest(
     result = IngestResult()
     say = report or (lambda *_: None)
 
-    known, taken = inputs.known(), inputs.ids()
-    work: list[tuple[Path, str]] = []
-    for path in files:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        if digest in known and not replace:
-            result.skipped.append((path, known[digest]))
-            continue
-        wanted = doc_id or known.get(digest) or unique_id(slug_of(path.stem), taken)
-        taken.add(wanted)
-        work.append((path, wanted))
+    work = plan(files, inputs, result, doc_id, replace)
+    origins = {item.path: item.origin for item in files}
 
     drafted: list[Drafted] = []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(draft_file, path, wanted, title, inputs.register) for path, wanted in work]
+        futures = [
+            pool.submit(draft_file, path, wanted, title, inputs.register, origins[path])
+            for path, wanted in work
+        ]
         for done, future in enumerate(futures, start=1):
             outcome = future.result()
             if isinstance(outcome, Failed):
@@ -296,6 +304,49 @@ def ingest(
     build_keeping_the_good(output, inputs, drafted, result, jobs, listener)
     result.documents = len(inputs.ids())
     return result
+
+
+def plan(
+    files: list[Incoming], inputs: Inputs, result: IngestResult, doc_id: str | None, replace: bool
+) -> list[tuple[Path, str]]:
+    """(file, document id) of each file to draft. A text already here (same sha256) is
+    skipped; a changed text of the same origin is drafted again under its id, unless a person
+    has reviewed that reading (then only with --replace: a new draft would undo the review)."""
+    metas = inputs.metas()
+    known = {meta["sha256"]: meta["id"] for meta in metas}
+    origins = {meta["id"]: meta["received_as"] for meta in metas if meta.get("received_as")}
+    taken = {meta["id"] for meta in metas}
+    work: list[tuple[Path, str]] = []
+    for item in files:
+        path = item.path
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:
+            result.failed.append(Failed(path, f"cannot read it: {error.strerror or error}"))
+            continue
+        if digest in known and not replace:
+            result.skipped.append((path, known[digest]))
+            continue
+        wanted = doc_id or known.get(digest) or same_origin(item.origin, origins)
+        if wanted in taken and not replace and inputs.reviewed(wanted):
+            reason = f"the text changed, but the reading of {wanted} was reviewed; --replace drafts it again"
+            result.failed.append(Failed(path, reason))
+            continue
+        wanted = wanted or unique_id(slug_of(path.stem), taken)
+        taken.add(wanted)
+        work.append((path, wanted))
+    return work
+
+
+def same_origin(origin: str, origins: dict[str, str]) -> str | None:
+    """The document first received from `origin` (a path inside the folder given), or else
+    the one document received under the same file name (the folder given may differ)."""
+    exact = [doc for doc, was in origins.items() if was == origin]
+    if exact:
+        return exact[0]
+    name = origin.rsplit("/", 1)[-1]
+    named = [doc for doc, was in origins.items() if was.rsplit("/", 1)[-1] == name]
+    return named[0] if len(named) == 1 else None
 
 
 def build_keeping_the_good(

@@ -53,7 +53,7 @@ from ..errors import DutygraphError
 from .annotations import AnnotationError, Register, SourceMetadata, load_metadata, load_reading, load_register
 from .checks import quote_problems, validate_graph
 from .closure import materialise
-from .compile import DocumentCompiler, compile_register
+from .compile import DocumentCompiler, compile_register, register_closure
 from .document import DocumentError, ParsedDocument, parse
 from .errors import BuildError
 from .namespaces import DEFAULT_DATA_NAMESPACE, DEFAULT_ONTOLOGY_NAMESPACE, Namespaces
@@ -61,7 +61,10 @@ from .paths import DEFAULT_BUILD_DIR, PACKAGE_DIR
 from .rdf_files import canonical_turtle, join_nquads, nquad_lines, split_nquads
 
 CACHE_FILE = "cache/build.json"
-CACHE_FORMAT = 1
+# A data folder made by `dutygraph ingest` keeps the inputs it was built from (sources,
+# readings, its register) in this subfolder; a rebuild carries it over untouched.
+INPUTS_FOLDER = "inputs"
+CACHE_FORMAT = 2  # 2: each document records the register entries it names
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,21 @@ class SharedInputs:
         return sha256_json(["ontology", code_version(), self.ns.ontology, self.ns.data, self.hashes])
 
     def key(self) -> str:
-        return sha256_json(["shared", code_version(), self.ns.ontology, self.ns.data, self.hashes])
+        """What every document's build depends on, the register aside: a document depends only
+        on the entries it names (`register_digest`), so that an entry added for one document
+        does not rebuild the others."""
+        hashes = {name: digest for name, digest in self.hashes.items() if name != self.register_path.name}
+        return sha256_json(["shared", code_version(), self.ns.ontology, self.ns.data, hashes])
+
+
+def register_digest(register: Register, slugs: Collection[str]) -> str:
+    """The register entries `slugs` and what they are units, kinds or posts of, as they are
+    now: the part of the register a document's build depends on (an entry gone counts too:
+    its document is built again, and fails naming it)."""
+    wanted = register_closure(register, set(slugs))
+    entries = [register.agent(slug) for slug in sorted(wanted)]
+    missing = sorted(set(slugs) - wanted)
+    return sha256_json([[e.model_dump(mode="json") for e in entries if e is not None], missing])
 
 
 @dataclass(frozen=True)
@@ -204,8 +221,8 @@ class DocumentInputs:
         }
         return cls(doc_id, meta_path, source_path, reading_path, hashes)
 
-    def key(self, shared_key: str) -> str:
-        return sha256_json(["document", shared_key, self.doc_id, self.hashes])
+    def key(self, shared_key: str, register_digest: str) -> str:
+        return sha256_json(["document", shared_key, self.doc_id, self.hashes, register_digest])
 
 
 # -- one document ----------------------------------------------------------------------------
@@ -257,29 +274,39 @@ def compile_document(
 
 @dataclass(frozen=True)
 class SharedGraphs:
-    """The shared inputs parsed: the ontology (its hierarchy materialised), the shapes and
-    the whole register (materialised), which every document is validated with."""
+    """The shared inputs parsed: the ontology (its hierarchy materialised) and the shapes,
+    which every document is validated with (and the register, its entries drawn as needed)."""
 
     ns: Namespaces
     ontology: Graph
     shapes: Graph
     register: Register
-    register_graph: Graph
 
     @classmethod
     def parse(cls, shared: SharedInputs) -> SharedGraphs:
         ontology = parse_rdf(shared.ontology, shared.ontology_name, shared.ns)
         materialise(ontology, ontology)
         shapes = parse_rdf(shared.shapes, shared.shapes_name, shared.ns)
-        return cls(shared.ns, ontology, shapes, shared.register, register_graph(shared, ontology, None))
+        return cls(shared.ns, ontology, shapes, shared.register)
+
+    def register_graph(self, slugs: set[str]) -> Graph:
+        """The register entries `slugs` need (them, and what they are units, kinds or posts
+        of), materialised."""
+        graph = Graph()
+        compile_register(graph, self.ns, self.register, slugs)
+        materialise(graph, self.ontology)
+        return graph
 
 
-def register_graph(shared: SharedInputs, ontology: Graph, slugs: set[str] | None) -> Graph:
-    """The register's entries (those `slugs` need; all when None), materialised."""
-    graph = Graph()
-    compile_register(graph, shared.ns, shared.register, slugs)
-    materialise(graph, ontology)
-    return graph
+def register_slugs(graph: Graph, ns: Namespaces) -> set[str]:
+    """The register entries a document's graph refers to: the slugs of its id/body/… and
+    id/post/… IRIs."""
+    slugs = set()
+    for prefix in (str(ns.id["body/"]), str(ns.id["post/"])):
+        for node in graph.all_nodes():
+            if isinstance(node, URIRef) and node.startswith(prefix) and "/" not in node[len(prefix) :]:
+                slugs.add(node[len(prefix) :])
+    return slugs
 
 
 @dataclass(frozen=True)
@@ -292,6 +319,7 @@ class DocumentOutput:
     nquads: list[str]  # its named graph's lines of dataset.nq, sorted
     text: str  # texts/{doc}.txt
     inputs: dict[str, str]  # its input files' names → sha256
+    register: tuple[str, ...] = ()  # the register entries it names (its key covers them)
     seconds: float = 0.0
 
     @property
@@ -321,11 +349,12 @@ class DocumentFailure:
         return self.message
 
 
-def check_document(graph: Graph, shared: SharedGraphs, doc: DocumentInputs) -> None:
-    """Quotes against their offsets, then SHACL, on the document's graph plus the ontology."""
+def check_document(graph: Graph, shared: SharedGraphs, doc: DocumentInputs, slugs: set[str]) -> None:
+    """Quotes against their offsets, then SHACL, on the document's graph plus the ontology
+    and the register entries it names."""
     union = Graph()
     union += shared.ontology
-    union += shared.register_graph
+    union += shared.register_graph(slugs)
     union += graph
     problems = quote_problems(union, shared.ns)
     if problems:
@@ -342,11 +371,13 @@ def build_document(doc: DocumentInputs, shared_key: str, shared: SharedGraphs) -
     inputs = BuildInputs(sources=doc.meta_path.parent, annotations=doc.reading_path.parent)
     graph, text = compile_document(doc.doc_id, inputs, shared.ns, shared.register)
     materialise(graph, shared.ontology)
-    check_document(graph, shared, doc)
+    slugs = register_slugs(graph, shared.ns)
+    check_document(graph, shared, doc, slugs)
     name = shared.ns.id[f"document/{doc.doc_id}"]
     return DocumentOutput(
         doc_id=doc.doc_id,
-        key=doc.key(shared_key),
+        key=doc.key(shared_key, register_digest(shared.register, slugs)),
+        register=tuple(sorted(slugs)),
         turtle=canonical_turtle(graph, shared.ns),
         nquads=nquad_lines(name, graph),
         text=text,
@@ -403,15 +434,8 @@ class RegisterOutput:
 def build_register(
     shared: SharedInputs, graphs: SharedGraphs, documents: dict[str, DocumentOutput]
 ) -> RegisterOutput:
-    """The register graph served: the entries the documents mention, and their parents."""
-    predicate = f"<{shared.ns.dg.mentionOf}> "
-    slugs = set()
-    for out in documents.values():
-        for line in out.nquads:
-            _, rest = line.split(" ", 1)
-            if rest.startswith(predicate):
-                slugs.add(rest[len(predicate) :].split(" ", 1)[0][1:-1].rsplit("/", 1)[-1])
-    graph = register_graph(shared, graphs.ontology, slugs)
+    """The register graph served: the entries the documents name, and their parents."""
+    graph = graphs.register_graph({slug for out in documents.values() for slug in out.register})
     name = shared.ns.id["register"]
     return RegisterOutput(canonical_turtle(graph, shared.ns), nquad_lines(name, graph))
 
@@ -454,16 +478,18 @@ class PreviousBuild:
             return None
         return lines
 
-    def unchanged(self, ontology_key: str, keys: dict[str, str]) -> bool:
+    def unchanged(self, ontology_key: str, keys: dict[str, str | None]) -> bool:
         """The folder holds exactly what a build of these keys writes: nothing to do."""
         if not self.record or self.record.get("ontology", {}).get("key") != ontology_key:
             return False
         if {doc: entry.get("key") for doc, entry in self.record.get("documents", {}).items()} != keys:
             return False
         files = {
-            str(p.relative_to(self.folder))
+            name
             for p in self.folder.rglob("*")
-            if p.is_file() and str(p.relative_to(self.folder)) != CACHE_FILE
+            if p.is_file()
+            and (name := p.relative_to(self.folder).as_posix()) != CACHE_FILE
+            and not name.startswith(f"{INPUTS_FOLDER}/")  # an ingested folder's inputs, not outputs
         }
         recorded = self.record.get("files", {})
         return files == set(recorded) and all(self._file(name) is not None for name in recorded)
@@ -476,16 +502,26 @@ class PreviousBuild:
         lines = self._lines(ns.ontology_iri, entry.get("nquads"))
         return None if turtle is None or lines is None else OntologyOutput(key, turtle, lines)
 
-    def document(self, doc: DocumentInputs, key: str, ns: Namespaces) -> DocumentOutput | None:
+    def key(self, doc: DocumentInputs, shared: SharedInputs, shared_key: str) -> str | None:
+        """The key `doc` has now if it still names the register entries it named last time
+        (it does when its reading did not change, which the key covers); None if not built."""
+        entry = self.record.get("documents", {}).get(doc.doc_id)
+        if not entry or not isinstance(entry.get("register"), list):
+            return None
+        return doc.key(shared_key, register_digest(shared.register, entry["register"]))
+
+    def document(self, doc: DocumentInputs, key: str | None, ns: Namespaces) -> DocumentOutput | None:
         entry = self.record.get("documents", {}).get(doc.doc_id, {})
-        if entry.get("key") != key:
+        if key is None or entry.get("key") != key:
             return None
         turtle = self._file(f"documents/{doc.doc_id}.ttl")
         text = self._file(f"texts/{doc.doc_id}.txt")
         lines = self._lines(str(ns.id[f"document/{doc.doc_id}"]), entry.get("nquads"))
         if turtle is None or text is None or lines is None:
             return None
-        return DocumentOutput(doc.doc_id, key, turtle, lines, text.decode("utf-8"), doc.hashes)
+        return DocumentOutput(
+            doc.doc_id, key, turtle, lines, text.decode("utf-8"), doc.hashes, tuple(entry["register"])
+        )
 
 
 # -- progress --------------------------------------------------------------------------------
@@ -611,7 +647,7 @@ def build(
             docs[doc_id] = DocumentInputs.read(doc_id, inputs)
         except Exception as error:
             failures.append(DocumentFailure.of(doc_id, error))
-    keys = {doc_id: doc.key(shared_key) for doc_id, doc in docs.items()}
+    keys = {doc_id: previous.key(doc, shared, shared_key) for doc_id, doc in docs.items()}
 
     if not failures and previous.unchanged(shared.ontology_key(), keys):
         listener.planned(len(ids), 0)
@@ -749,7 +785,8 @@ def cache_record(
         "code": code_version(),
         "ontology": {"key": ontology.key, "nquads": lines_digest(ontology.nquads)},
         "documents": {
-            doc_id: {"key": out.key, "nquads": lines_digest(out.nquads)} for doc_id, out in documents.items()
+            doc_id: {"key": out.key, "nquads": lines_digest(out.nquads), "register": list(out.register)}
+            for doc_id, out in documents.items()
         },
         "files": {name: sha256_bytes(data) for name, data in sorted(files.items())},
     }
@@ -764,11 +801,6 @@ def check_output(output: Path) -> None:
         raise BuildError(f"cannot write {output}: the folder {output.parent} does not exist")
     if output.exists() and not output.is_dir():
         raise BuildError(f"cannot write {output}: it is a file, not a folder")
-
-
-# A data folder made by `dutygraph ingest` keeps the inputs it was built from (sources,
-# readings, its register) in this subfolder; a rebuild carries it over untouched.
-INPUTS_FOLDER = "inputs"
 
 
 def write_outputs(

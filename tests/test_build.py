@@ -20,6 +20,7 @@ from rdflib.namespace import RDF
 from dutygraph.build_progress import BuildProgress
 from dutygraph.graph.loaded import LoadedGraph
 from dutygraph.ontology import build as build_module
+from dutygraph.ontology.annotations import load_register
 from dutygraph.ontology.build import (
     DEFAULT_BUILD_DIR,
     PACKAGE_DIR,
@@ -32,6 +33,7 @@ from dutygraph.ontology.build import (
     build,
     document_ids,
 )
+from dutygraph.ontology.compile import register_closure
 from dutygraph.ontology.iris import record_id
 from dutygraph.ontology.namespaces import OA, ORG
 
@@ -551,6 +553,46 @@ def test_two_documents_build_in_parallel_then_reuse_and_rebuild_only_what_change
     build(output, two_documents, listener=fixed, jobs=2)
     assert fixed.outcomes == {FIRST: "reused", SECOND: "built"}
     assert digests(output) == after_change
+
+
+def test_a_register_change_rebuilds_only_the_documents_that_name_the_entry(
+    two_documents: BuildInputs, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    build(output, two_documents, jobs=1)
+    named = {doc: set(entry["register"]) for doc, entry in cache_record(output)["documents"].items()}
+    register = yaml.safe_load(two_documents.register.read_text("utf-8"))
+
+    # an entry no document names (ingest proposes them for the document it drafts)
+    register["bodies"].append(
+        {
+            "id": "county-water-bureau",
+            "zh": "县水利局",
+            "en": "county water bureau",
+            "kind": "functional-department",
+            "class": "FormalOrganization",
+        }
+    )
+    two_documents.register.write_text(yaml.safe_dump(register, allow_unicode=True), "utf-8")
+    added = Recorder()
+    result = build(output, two_documents, listener=added, jobs=1)
+    assert added.outcomes == {FIRST: "reused", SECOND: "reused"}
+    assert result.written  # the manifest lists the register's new hash
+
+    # an entry only the second names, and no entry of the first is a unit or kind of it
+    first_needs = register_closure(load_register(two_documents.register), named[FIRST])
+    only_second = sorted(named[SECOND] - first_needs)[0]
+    entry = next(e for e in register["bodies"] + register.get("posts", []) if e["id"] == only_second)
+    entry["alt_zh"] = [*entry.get("alt_zh", []), "测试别称"]
+    two_documents.register.write_text(yaml.safe_dump(register, allow_unicode=True), "utf-8")
+    changed = Recorder()
+    build(output, two_documents, listener=changed, jobs=1)
+    assert changed.outcomes == {FIRST: "reused", SECOND: "built"}
+    assert "测试别称" in (output / "register.ttl").read_text("utf-8")
+
+
+def cache_record(folder: Path) -> dict:
+    return json.loads((folder / "cache" / "build.json").read_text("utf-8"))
 
 
 def test_a_failing_document_does_not_stop_the_others_and_nothing_is_written(
