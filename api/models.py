@@ -128,6 +128,9 @@ class Document(BaseModel):
     header_note_zh: str
     header_note_en: str
     sha256: str
+    reading: ReadingKind = Field(
+        description="curated, or draft: drafted by `dutygraph ingest`, not yet reviewed"
+    )
     duty_count: int
     articles: list[ArticleSummary]
 

@@ -195,6 +195,7 @@ class Document:
     sha256: str
     articles: tuple[Article, ...]
     sections: tuple[Section, ...] = ()
+    reading: str = "curated"  # or "draft": its reading was drafted by `dutygraph ingest`
 
 
 @dataclass
@@ -561,7 +562,8 @@ def read_documents(r: Reader) -> tuple[dict[str, Document], dict[str, str]]:
 SELECT * WHERE {
   ?doc dg:sha256 ?sha256 ; dg:cleanedText ?text ; dcterms:language ?language ; dg:headerVerified ?verified .
   OPTIONAL { ?doc dg:headerTitle ?header_title }
-  OPTIONAL { ?doc dg:headerNumber ?header_number }"""
+  OPTIONAL { ?doc dg:headerNumber ?header_number }
+  OPTIONAL { ?doc dg:reading ?reading }"""
         + "".join(
             f'\n  OPTIONAL {{ ?doc {p} ?{name}_{lang} . FILTER (lang(?{name}_{lang}) = "{lang}") }}'
             for p, name in (("dcterms:title", "title"), ("skos:note", "note"))
@@ -630,6 +632,7 @@ SELECT * WHERE {
             sha256=value(row, "sha256"),
             articles=tuple(sorted(set(articles[doc]), key=lambda a: a.number)),
             sections=tuple(sorted(set(sections[doc]), key=lambda s: s.number)),
+            reading="draft" if value(row, "reading").endswith("#draft") else "curated",
         )
     return dict(sorted(found.items())), dict(sorted(texts.items()))
 

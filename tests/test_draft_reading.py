@@ -13,9 +13,13 @@ import yaml
 from rdflib import URIRef
 from rdflib.namespace import RDF, SKOS
 
+from dutygraph.api import convert
+from dutygraph.graph.knowledge import load_knowledge
 from dutygraph.graph.loaded import load
 from dutygraph.ontology.build import PACKAGE_DIR, BuildFailed, BuildInputs, build
 from dutygraph.ontology.namespaces import ODRL
+from dutygraph.visualizations.html import Target
+from dutygraph.visualizations.pages import document_page, documents_page
 
 DOC = "draft-sample"
 # the writer's own sentences, in the genre's shape (a title, one item, a closing)
@@ -149,6 +153,21 @@ def test_a_draft_reading_builds_and_is_marked_draft_everywhere(tmp_path: Path) -
     government = URIRef(f"{ID}body/government")
     assert "en" in {label.language for label in graph.objects(government, SKOS.prefLabel)}
     assert (government, URIRef(DG + "reading"), draft) not in graph
+
+
+def test_a_draft_document_says_so_in_the_api_and_on_its_pages(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in", draft_reading(), [NEW_BODY, NEW_ADDRESSEE])
+    build(tmp_path / "out", inputs, jobs=1)
+    k = load_knowledge(tmp_path / "out")
+    documents = {doc.id: convert.document(k, doc) for doc in k.documents.values()}
+    assert documents[DOC].reading == "draft"
+    listed = documents_page(k, Target())
+    item = listed.split(f'class="document-item" data-document="{DOC}"', 1)[1].split("</li>", 1)[0]
+    assert 'class="badge draft"' in item
+    page = document_page(k, Target(), DOC)
+    assert (
+        '"reading": "draft"' in page or '"reading":"draft"' in page
+    )  # the page's data: its script shows the caveat
 
 
 def test_a_curated_reading_without_english_is_refused_naming_the_entry(tmp_path: Path) -> None:

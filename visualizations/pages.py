@@ -435,6 +435,7 @@ def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
     return {
         "id": document.id,
         "title": {"zh": document.title_zh, "en": document.title_en},
+        "reading": document.reading,
         "header": {
             "text": text[start:end],
             # the title lines and the preamble, cut like an article: its provisions (article 0)
@@ -485,6 +486,7 @@ def document_summaries(k: Knowledge, target: Target) -> list[dict]:
             "title": {"zh": doc.title_zh, "en": doc.title_en},
             "number": doc.header_number,
             "verified": doc.header_verified,
+            "reading": doc.reading,
             "duties": counts[doc.id],
             "bodies": named[doc.id],
             "href": target.page("document", doc.id),

@@ -14,6 +14,11 @@
   var root = document.getElementById("documents");
   var words = {
     unverified: { zh: "文件头未经核实：", en: "Header not verified: " },
+    draft: { zh: "草稿：", en: "Draft: " },
+    draftNote: {
+      zh: "本文件的解读由 dutygraph ingest 按规则起草，未经人工审核；每条规定请对照原文核实。",
+      en: "the reading of this document was drafted by rule (dutygraph ingest) and has not been reviewed by a person; check each provision against the text.",
+    },
     article: { zh: "第{n}条", en: "Article {n}" },
   };
 
@@ -65,6 +70,12 @@
     var section = dg.element("article", "document");
     section.id = "document-" + documentData.id;
     section.appendChild(dg.bilingualText("h1", "document-title", documentData.title));
+    if (documentData.reading === "draft") {
+      var draft = dg.element("p", "caveat draft-reading");
+      draft.appendChild(dg.bilingualText("strong", null, words.draft));
+      draft.appendChild(dg.bilingualText("span", null, words.draftNote));
+      section.appendChild(draft);
+    }
     var header = dg.element("div", "document-header");
     // the title lines and the preamble, its provisions marked like those of the articles
     var anchored = {};
