@@ -18,13 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dutygraph import __version__
 from dutygraph.graph.knowledge import Knowledge, load_knowledge
 from dutygraph.graph.queries import UnknownId
+from dutygraph.graph.search import SearchIndex
 from dutygraph.graph.store import StoreError
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
 from . import models
 from .cache import ReplayAnswers, ResponseCache, SizedLRU
 from .compression import GzipAnswers
-from .routers import assets, bodies, documents, duties, graph, linked_data, query_page, sparql, viz
+from .routers import assets, bodies, documents, duties, graph, linked_data, query_page, search, sparql, viz
 
 DESCRIPTION = """
 Who must, may or is encouraged to do what in Chinese policy documents. Every duty carries
@@ -156,12 +157,13 @@ def create_app(
     app.add_middleware(ReplayAnswers, store=replayed)
     app.add_middleware(HeadAsGet)
     app.state.knowledge = knowledge
+    app.state.search = SearchIndex(knowledge)  # built once: the data does not change while serving
     app.state.cache = ResponseCache(knowledge.version, max_bytes=budget // 2)
     app.state.caches = {"answers": app.state.cache.entries, "replayed": replayed, "gzip": compressed}
     sparql.install(
         app, knowledge, timeout=sparql_timeout, memory_mib=sparql_memory_mib, public_url=public_url
     )
-    for module in (bodies, duties, documents, graph, query_page, viz, linked_data, assets):
+    for module in (bodies, duties, documents, search, graph, query_page, viz, linked_data, assets):
         app.include_router(module.router)
     sparql_answers = getattr(app.state.sparql, "cache", None)
     if isinstance(sparql_answers, SizedLRU):  # its own budget, apart from cache_mib

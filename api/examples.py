@@ -32,6 +32,7 @@ SAMPLE_REQUESTS = {
     "shared": "/api/graph/shared?first=non-public-economic-organization&second=new-social-organization",
     "procedures": "/api/procedures?limit=1",
     "leading_group": "/api/leading-group",
+    "search": "/api/search?q=人才工作领导小组&limit=2",
 }
 
 

@@ -253,3 +253,27 @@ class NotFound(BaseModel):
     message: str
     id: str
     suggestions: list[str]
+
+
+class Highlight(BaseModel):
+    start: int = Field(description="offset into the snippet's text where a matched term begins")
+    end: int = Field(description="end-exclusive")
+
+
+class SearchHit(BaseModel):
+    kind: Literal["article", "provision"]
+    document: str
+    article: int = Field(description="article number; 0 is the preamble")
+    provision: str | None = Field(description="for a provision: its id, {document}/{provision}")
+    actor: ActorRef | None = Field(description="for a provision: the body or post that holds it")
+    modality: Modality | None = Field(description="for a provision: what kind of duty it is")
+    snippet: str = Field(description="the words around the first match, = cleaned_text[start:end]")
+    start: int = Field(description="offset of the snippet in the document's cleaned text")
+    end: int
+    highlights: list[Highlight] = Field(description="the matched terms inside the snippet")
+    matches: list[SourceRef] = Field(description="every occurrence of a term in the article or quote")
+    score: float = Field(description="bm25 for terms of three or more characters, else 0; higher is better")
+
+
+class SearchPage(Page[SearchHit]):
+    terms: list[str] = Field(description="the terms searched for, each an exact substring")

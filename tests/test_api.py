@@ -653,3 +653,62 @@ def test_bodies_and_procedures_filter_by_document(client: httpx.Client) -> None:
     assert both == len({b["id"] for b in everyone if b["id"]})  # every body is in one of the two
     assert get(client, f"/api/procedures?document={DOC}")["total"] == get(client, "/api/procedures")["total"]
     assert client.get("/api/bodies?document=nope").status_code == 422
+
+
+# -- search: articles and provisions by the words they contain --------------------------------
+
+
+def test_search_finds_exact_substrings_across_documents_with_offsets(
+    client: httpx.Client, texts: dict[str, str]
+) -> None:
+    found = get(client, "/api/search", q="人力资源社会保障", limit=500)
+    assert found["terms"] == ["人力资源社会保障"]
+    assert {hit["document"] for hit in found["items"]} == {DOC, SECOND}  # named in both
+    for hit in found["items"]:
+        text = texts[hit["document"]]
+        assert text[hit["start"] : hit["end"]] == hit["snippet"]
+        for mark in hit["highlights"]:
+            assert hit["snippet"][mark["start"] : mark["end"]] == "人力资源社会保障"
+        for match in hit["matches"]:
+            assert text[match["start"] : match["end"]] == "人力资源社会保障"
+    # every article that holds the words is found: a scan of the served texts says how many
+    articles = [
+        a
+        for doc in (DOC, SECOND)
+        for a in get(client, f"/api/documents/{doc}")["articles"]
+        if "人力资源社会保障" in texts[doc][a["start"] : a["end"]]
+    ]
+    assert sum(hit["kind"] == "article" for hit in found["items"]) == len(articles)
+    assert found["total"] == len(found["items"])
+
+
+def test_search_short_terms_several_terms_and_filters(client: httpx.Client, texts: dict[str, str]) -> None:
+    short = get(client, "/api/search", q="党委", kind="provision", document=DOC, limit=500)
+    assert short["total"] > 0
+    for hit in short["items"]:
+        assert hit["kind"] == "provision" and hit["document"] == DOC
+        assert hit["actor"]["id"] and hit["modality"] in (
+            "obligation",
+            "permission",
+            "encouragement",
+            "prohibition",
+        )
+        duty = get(client, f"/api/duties/{hit['provision']}")
+        assert "党委" in duty["text_zh"]
+    both = get(client, "/api/search", q="县级以上 人才", limit=500)
+    assert both["total"] > 0
+    for hit in both["items"]:
+        whole = texts[hit["document"]][hit["matches"][0]["start"] - 500 : hit["end"] + 500]
+        assert "县级以上" in whole and "人才" in whole
+        assert {texts[hit["document"]][m["start"] : m["end"]] for m in hit["matches"]} == {"县级以上", "人才"}
+    paged = get(client, "/api/search", q="党委", limit=2, offset=2)
+    assert paged["items"] == get(client, "/api/search", q="党委", limit=500)["items"][2:4]
+    assert get(client, "/api/search", q="没有这样的词语")["total"] == 0
+
+
+def test_search_refuses_what_it_cannot_search(client: httpx.Client) -> None:
+    for params in ({"q": "   "}, {"q": " ".join("abcdefghij")}, {}, {"q": "党委", "kind": "body"}):
+        response = client.get("/api/search", params=params)
+        assert response.status_code == 422, (params, response.text)
+    unknown = client.get("/api/search", params={"q": "党委", "document": "no-such-document"})
+    assert unknown.status_code == 422 and "no-such-document" in unknown.text

@@ -570,3 +570,35 @@ def test_viz_reports_an_unwritable_output_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     result = run_cli("viz", "--output", str(tmp_path / "x"), "--server", "javascript:alert(1)")
     assert result.returncode == 2
+
+
+# -- /viz/search ---------------------------------------------------------------------------------
+
+
+def test_the_search_page_lists_the_hits_with_the_words_marked(client: httpx.Client) -> None:
+    api = client.get("/api/search", params={"q": "党委", "limit": 500}).json()
+    page = client.get("/viz/search", params={"q": "党委"})
+    assert page.status_code == 200 and page.headers["content-security-policy"]
+    html = page.text
+    hits = re.findall(r'<li class="corpus-hit" data-kind="(\w+)" data-document="([^"]+)"', html)
+    assert len(hits) == min(20, api["total"])
+    assert [(h["kind"], h["document"]) for h in api["items"][:20]] == hits  # the API's order
+    assert html.count("<mark>党委</mark>") >= len(hits)
+    assert f"共 {api['total']} 条结果" in html
+    if api["total"] > 20:  # the next page follows on
+        following = re.search(r'id="search-next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+        second = client.get(following).text
+        assert re.findall(r'data-kind="(\w+)" data-document="([^"]+)"', second)[0] == (
+            api["items"][20]["kind"],
+            api["items"][20]["document"],
+        )
+
+
+def test_the_search_page_escapes_what_it_is_given_and_names_an_unknown_document(client: httpx.Client) -> None:
+    html = client.get("/viz/search", params={"q": '<img src=x onerror="alert(1)">'}).text
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert "共 0 条结果" in html
+    empty = client.get("/viz/search")
+    assert empty.status_code == 200 and 'id="corpus-results"' not in empty.text  # the form alone
+    unknown = client.get("/viz/search", params={"q": "党委", "document": "no-such-document"})
+    assert unknown.status_code == 404 and "no-such-document" in unknown.text

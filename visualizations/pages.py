@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
+from urllib.parse import quote, urlencode
 
 from dutygraph.graph import queries
 from dutygraph.graph.knowledge import Article, Document, Knowledge
+from dutygraph.graph.search import Hit, SearchError, SearchIndex
 
 from .graphs import GraphData, body_graph, duties_graph, held_count, mention_summaries, org_graph
 from .html import Target, data_block, render
@@ -566,3 +568,99 @@ def all_pages(k: Knowledge, target: Target) -> Iterator[tuple[str, str]]:
         yield target.file("document", document), document_page(k, target, document, words)
     for agent_id in k.agents:
         yield target.body(agent_id), body_page(k, target, agent_id, words)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+SEARCH_PAGE_SIZE = 20
+
+
+def search_page(
+    k: Knowledge,
+    target: Target,
+    index: SearchIndex,
+    words: Vocabulary,
+    query: str = "",
+    kind: str | None = None,
+    document: str | None = None,
+    offset: int = 0,
+) -> str:
+    """/viz/search: the articles and provisions holding the words asked for, each with its
+    document and article, the matched words marked, a page of SEARCH_PAGE_SIZE at a time."""
+    hits, total, error = [], 0, ""
+    if query.strip():
+        try:
+            found = index.search(query, kind, {document} if document else None, SEARCH_PAGE_SIZE, offset)
+        except SearchError as problem:
+            error = str(problem)
+        else:
+            total, hits = found.total, [search_hit(k, target, words, hit) for hit in found.hits]
+
+    def at(new_offset: int) -> str:
+        params = {"q": query, "kind": kind or "", "document": document or "", "offset": new_offset or ""}
+        return "/viz/search?" + urlencode({name: v for name, v in params.items() if v != ""})
+
+    shared = _context(k, target, "search", document, lambda doc: _search_here(query, kind, doc), False)
+    return render(
+        "viz/search.html",
+        target,
+        TEXT_STYLES,
+        ["viz/common.js"],
+        action="/viz/search",
+        query=query,
+        kind=kind,
+        hits=hits,
+        total=total,
+        error=error,
+        first=offset + 1,
+        last=offset + len(hits),
+        previous=at(max(0, offset - SEARCH_PAGE_SIZE)) if offset > 0 else None,
+        next=at(offset + SEARCH_PAGE_SIZE) if offset + SEARCH_PAGE_SIZE < total else None,
+        data_blocks=[shared.pop("page_block")],
+        **shared,
+    )
+
+
+def _search_here(query: str, kind: str | None, document: str | None) -> str:
+    params = {"q": query, "kind": kind or "", "document": document or ""}
+    return "/viz/search?" + urlencode({name: v for name, v in params.items() if v})
+
+
+def search_hit(k: Knowledge, target: Target, words: Vocabulary, hit: Hit) -> dict:
+    """One hit for the template: where it is, and its snippet cut into marked and plain pieces."""
+    text, start, inside = hit.snippet()
+    pieces, at = [], 0
+    for lo, hi in inside:
+        if lo < at:  # overlapping terms: the part not marked yet
+            lo = at
+        if lo > at:
+            pieces.append({"text": text[at:lo], "marked": False})
+        if hi > lo:
+            pieces.append({"text": text[lo:hi], "marked": True})
+        at = max(at, hi)
+    if at < len(text):
+        pieces.append({"text": text[at:], "marked": False})
+    doc = k.documents[hit.document]
+    anchor = f"duty-{hit.provision}" if hit.provision else f"article-{hit.article}"
+    found = {
+        "kind": hit.kind,
+        "document": hit.document,
+        "title": doc.title_zh,
+        "href": f"{target.page('document', hit.document)}#{quote(anchor, safe='/')}",
+        "article_zh": "序言" if hit.article == 0 else f"第{hit.article}条",
+        "article_en": "preamble" if hit.article == 0 else f"article {hit.article}",
+        "pieces": pieces,
+        "cut_before": start > hit.start,
+        "cut_after": start + len(text) < hit.end,
+    }
+    record = k.duties.get(hit.provision) if hit.provision else None
+    if record is not None:
+        actor = record.actor_id.split("/", 1)[-1]
+        found |= {
+            "modality": record.modality,
+            "modality_label": words.modalities[record.modality],
+            "actor": {"zh": record.actor_label_zh, "en": record.actor_label_en},
+            "actor_href": target.body(actor, hit.document),
+            "reading": record.reading,
+        }
+    return found

@@ -12,6 +12,7 @@ lets only the app's own scripts run; their assets come from /static/ (query_page
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
@@ -151,4 +152,23 @@ async def viz_body(
         request,
         ("body", agent_id, document),
         lambda k: _pages().body_page(k, SERVED, agent_id, _words(request), document),
+    )
+
+
+@router.get("/viz/search")
+async def viz_search(
+    request: Request,
+    q: str = Query("", max_length=200),
+    kind: Literal["article", "provision"] | None = None,
+    document: str | None = DOCUMENT,
+    offset: int = Query(0, ge=0, le=100_000),
+) -> Response:
+    unknown = _unknown_document(request, document, "search")
+    if unknown:
+        return unknown
+    state = request.app.state
+    return _page(
+        request,
+        ("search", q, kind, document, offset),
+        lambda k: _pages().search_page(k, SERVED, state.search, _words(request), q, kind, document, offset),
     )
