@@ -25,7 +25,19 @@ from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 from . import models
 from .cache import ReplayAnswers, ResponseCache, SizedLRU
 from .compression import GzipAnswers
-from .routers import assets, bodies, documents, duties, graph, linked_data, query_page, search, sparql, viz
+from .routers import (
+    assets,
+    bodies,
+    compare,
+    documents,
+    duties,
+    graph,
+    linked_data,
+    query_page,
+    search,
+    sparql,
+    viz,
+)
 
 DESCRIPTION = """
 Who must, may or is encouraged to do what in Chinese policy documents. Every duty carries
@@ -163,7 +175,7 @@ def create_app(
     sparql.install(
         app, knowledge, timeout=sparql_timeout, memory_mib=sparql_memory_mib, public_url=public_url
     )
-    for module in (bodies, duties, documents, search, graph, query_page, viz, linked_data, assets):
+    for module in (bodies, duties, documents, compare, search, graph, query_page, viz, linked_data, assets):
         app.include_router(module.router)
     sparql_answers = getattr(app.state.sparql, "cache", None)
     if isinstance(sparql_answers, SizedLRU):  # its own budget, apart from cache_mib

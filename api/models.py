@@ -277,3 +277,40 @@ class SearchHit(BaseModel):
 
 class SearchPage(Page[SearchHit]):
     terms: list[str] = Field(description="the terms searched for, each an exact substring")
+
+
+class AlignedProvision(BaseModel):
+    status: Literal["unchanged", "changed", "removed", "added"] = Field(
+        description="unchanged: same words and modality; changed: alike words (difflib ratio ≥ 0.6); "
+        "removed: only in the first; added: only in the second"
+    )
+    changes: list[Literal["words", "modality", "article"]] = Field(
+        description="what differs: words, modality (then it is changed) or article (it moved; alone, "
+        "it is still unchanged)"
+    )
+    similarity: float = Field(description="difflib ratio of the two quotes, 0 to 1; 0 when one is missing")
+    first: Duty | None = Field(description="the provision in the first document (None: added)")
+    second: Duty | None = Field(description="the provision in the second document (None: removed)")
+
+
+class ComparedBody(BaseModel):
+    actor: ActorRef
+    counts: dict[str, int] = Field(description="provisions by status")
+    provisions: list[AlignedProvision]
+
+
+class AlignedArticle(BaseModel):
+    status: Literal["unchanged", "changed", "removed", "added"]
+    similarity: float
+    first: SourceRef | None = Field(description="the article in the first document: its offsets")
+    second: SourceRef | None
+    first_number: int | None
+    second_number: int | None
+
+
+class Comparison(BaseModel):
+    first: str
+    second: str
+    counts: dict[str, int] = Field(description="provisions by status, over every body")
+    bodies: list[ComparedBody] = Field(description="every body charged in either, those with changes first")
+    articles: list[AlignedArticle]

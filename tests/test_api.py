@@ -712,3 +712,22 @@ def test_search_refuses_what_it_cannot_search(client: httpx.Client) -> None:
         assert response.status_code == 422, (params, response.text)
     unknown = client.get("/api/search", params={"q": "党委", "document": "no-such-document"})
     assert unknown.status_code == 422 and "no-such-document" in unknown.text
+
+
+def test_compare_two_documents_accounts_for_every_provision_of_each(client: httpx.Client) -> None:
+    found = get(client, "/api/compare", first=DOC, second=SECOND)
+    counts = found["counts"]
+    first = get(client, "/api/duties", document=DOC, limit=1)["total"]
+    second = get(client, "/api/duties", document=SECOND, limit=1)["total"]
+    assert counts["unchanged"] + counts["changed"] + counts["removed"] == first
+    assert counts["unchanged"] + counts["changed"] + counts["added"] == second
+    for body in found["bodies"]:
+        for item in body["provisions"]:
+            for side, doc in (("first", DOC), ("second", SECOND)):
+                if item[side] is not None:
+                    assert item[side]["source"]["document"] == doc
+                    assert item[side]["actor"]["id"] == body["actor"]["id"]
+    only_added = get(client, "/api/compare", first=DOC, second=SECOND, status="added")
+    assert {i["status"] for b in only_added["bodies"] for i in b["provisions"]} == {"added"}
+    assert client.get("/api/compare", params={"first": DOC, "second": "nope"}).status_code == 422
+    assert client.get("/api/compare", params={"first": DOC}).status_code == 422

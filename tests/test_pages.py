@@ -602,3 +602,19 @@ def test_the_search_page_escapes_what_it_is_given_and_names_an_unknown_document(
     assert empty.status_code == 200 and 'id="corpus-results"' not in empty.text  # the form alone
     unknown = client.get("/viz/search", params={"q": "党委", "document": "no-such-document"})
     assert unknown.status_code == 404 and "no-such-document" in unknown.text
+
+
+def test_the_compare_page_shows_two_documents_side_by_side(client: httpx.Client) -> None:
+    api = client.get("/api/compare", params={"first": DOC, "second": SECOND}).json()
+    form = client.get("/viz/compare")
+    assert form.status_code == 200 and 'id="compare-form"' in form.text and "compare-table" not in form.text
+    page = client.get("/viz/compare", params={"first": DOC, "second": SECOND}).text
+    rows = re.findall(r'<tr class="status-(\w+)" data-status', page)
+    # changes only by default: every removed and added provision, no unchanged one
+    assert rows.count("removed") == api["counts"]["removed"] and rows.count("added") == api["counts"]["added"]
+    assert "unchanged" not in rows
+    toggle = re.search(r'id="compare-toggle" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    everything = re.findall(r'<tr class="status-(\w+)" data-status', client.get(toggle).text)
+    assert len(everything) == sum(api["counts"].values())
+    missing = client.get("/viz/compare", params={"first": DOC, "second": "no-such-document"})
+    assert missing.status_code == 404 and "no-such-document" in missing.text

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from itertools import pairwise
 from urllib.parse import quote, urlencode
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Article, Document, Knowledge
+from dutygraph.graph.compare import Aligned, compare
+from dutygraph.graph.knowledge import Article, Document, DutyRecord, Knowledge
 from dutygraph.graph.search import Hit, SearchError, SearchIndex
 
 from .graphs import GraphData, body_graph, duties_graph, held_count, mention_summaries, org_graph
@@ -664,3 +666,119 @@ def search_hit(k: Knowledge, target: Target, words: Vocabulary, hit: Hit) -> dic
             "reading": record.reading,
         }
     return found
+
+
+# -- comparing two documents ---------------------------------------------------------------------
+
+STATUS_LABELS = {
+    "unchanged": {"zh": "相同", "en": "unchanged"},
+    "changed": {"zh": "改动", "en": "changed"},
+    "removed": {"zh": "删去", "en": "removed"},
+    "added": {"zh": "新增", "en": "added"},
+}
+
+
+def word_pieces(ours: str, theirs: str) -> tuple[list[dict], list[dict]]:
+    """The two quotes cut where they differ: the first's own words `del`, the second's `ins`."""
+    first, second = [], []
+    for op, a0, a1, b0, b1 in SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes():
+        if op == "equal":
+            first.append({"kind": "same", "text": ours[a0:a1]})
+            second.append({"kind": "same", "text": theirs[b0:b1]})
+            continue
+        if a1 > a0:
+            first.append({"kind": "del", "text": ours[a0:a1]})
+        if b1 > b0:
+            second.append({"kind": "ins", "text": theirs[b0:b1]})
+    return first, second
+
+
+def compare_page(
+    k: Knowledge,
+    target: Target,
+    words: Vocabulary,
+    first: str | None = None,
+    second: str | None = None,
+    unchanged: bool = False,
+) -> str:
+    """/viz/compare: two documents' provisions side by side, body by body, changes first
+    (the unchanged ones counted, and shown with `unchanged`); without both documents, the
+    form to choose them."""
+    comparison, bodies, hidden = None, [], 0
+    if first and second:
+        comparison = compare(k, first, second)
+        for actor, aligned in comparison.provisions.items():
+            counts = Counter(item.status for item in aligned)
+            if counts["unchanged"] == len(aligned):
+                hidden += 1
+                continue
+            agent_id = actor.split("/", 1)[-1]
+            agent = k.agents[agent_id]
+            bodies.append(
+                {
+                    "id": agent_id,
+                    "label": {"zh": agent.label_zh, "en": agent.label_en},
+                    "href": target.body(agent_id),
+                    "counts": counts,
+                    "rows": [
+                        _compared_row(target, words, item)
+                        for item in aligned
+                        if unchanged or item.status != "unchanged"
+                    ],
+                }
+            )
+        bodies.sort(key=lambda b: (-sum(b["counts"][s] for s in ("changed", "removed", "added")), b["id"]))
+    shared = _context(k, target, "compare", None, lambda doc: target.page("compare"), False)
+    return render(
+        "viz/compare.html",
+        target,
+        TEXT_STYLES,
+        ["viz/common.js"],
+        documents=[{"id": d.id, "title": f"{d.title_zh} ({d.id})"} for d in k.documents.values()],
+        unchanged=unchanged,
+        toggle=_compare_link(first, second, not unchanged) if first and second else "",
+        first=first,
+        second=second,
+        first_title=k.documents[first].title_zh if first else "",
+        second_title=k.documents[second].title_zh if second else "",
+        comparison=comparison,
+        counts=comparison.counts() if comparison else {},
+        bodies=bodies,
+        hidden=hidden,
+        labels=STATUS_LABELS,
+        data_blocks=[shared.pop("page_block")],
+        **{**shared, "picker": None},
+    )
+
+
+def _compare_link(first: str, second: str, unchanged: bool) -> str:
+    params = {"first": first, "second": second, **({"unchanged": 1} if unchanged else {})}
+    return f"/viz/compare?{urlencode(params)}"
+
+
+def _compared_row(target: Target, words: Vocabulary, item: Aligned) -> dict:
+    ours = item.first.quote_zh if item.first else ""
+    theirs = item.second.quote_zh if item.second else ""
+    if item.first and item.second:
+        first_pieces, second_pieces = word_pieces(ours, theirs)
+    else:
+        first_pieces, second_pieces = [{"kind": "same", "text": ours}], [{"kind": "same", "text": theirs}]
+
+    def side(record: DutyRecord | None, pieces: list[dict]) -> dict | None:
+        if record is None:
+            return None
+        return {
+            "href": f"{target.page('document', record.document)}#{quote('duty-' + record.id, safe='/')}",
+            "where": "序言 preamble"
+            if record.article == 0
+            else f"第{record.article}条 art. {record.article}",
+            "modality": record.modality,
+            "modality_label": words.modalities[record.modality],
+            "pieces": pieces,
+        }
+
+    return {
+        "status": item.status,
+        "first": side(item.first, first_pieces),
+        "second": side(item.second, second_pieces),
+    }

@@ -172,3 +172,21 @@ async def viz_search(
         ("search", q, kind, document, offset),
         lambda k: _pages().search_page(k, SERVED, state.search, _words(request), q, kind, document, offset),
     )
+
+
+@router.get("/viz/compare")
+async def viz_compare(
+    request: Request,
+    first: str | None = Query(None, max_length=200),
+    second: str | None = Query(None, max_length=200),
+    unchanged: bool = False,
+) -> Response:
+    for document in (first, second):
+        unknown = _unknown_document(request, document, "compare")
+        if unknown:
+            return unknown
+    return _page(
+        request,
+        ("compare", first, second, unchanged),
+        lambda k: _pages().compare_page(k, SERVED, _words(request), first, second, unchanged),
+    )
