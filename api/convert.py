@@ -122,6 +122,7 @@ def document(k: Knowledge, doc: Document) -> models.Document:
         doc,
         duty_count=sum(r.document == doc.id for r in k.duties.values()),
         articles=[shaped(models.ArticleSummary, a) for a in doc.articles],
+        events=[shaped(models.DocumentEvent, e) for e in doc.events],
     )
 
 

@@ -117,6 +117,19 @@ class ArticleSummary(BaseModel):
     end: int
 
 
+class DocumentEvent(BaseModel):
+    kind: Literal[
+        "adopted", "approved", "promulgated", "issued", "effective", "revised", "amended", "abolished"
+    ]
+    date: str = Field(
+        description="ISO yyyy-mm-dd (or yyyy when the text gives the year only); '' when relative"
+    )
+    body: str = Field(description="the body, meeting or order named, as written")
+    text: str = Field(description="the words it is read from, = cleaned_text[start:end]")
+    start: int
+    end: int
+
+
 class Document(BaseModel):
     id: str
     title_zh: str
@@ -131,6 +144,20 @@ class Document(BaseModel):
     reading: ReadingKind = Field(
         description="curated, or draft: drafted by `dutygraph ingest`, not yet reviewed"
     )
+    form_zh: str = Field(description="the document's form, from the end of its title: 条例, 意见, 通知 …")
+    form_en: str
+    category: str = Field(description="行政法规, 部门规章 or 党内法规 where the text shows it, else ''")
+    issuer: str = Field(description="who issued it, as the text names it (文号, 令 or signature)")
+    number: str = Field(description="its 文号 or order number, as written")
+    date: str = Field(description="ISO date of the document (its closing date, or latest promulgation)")
+    year: int | None
+    events: list[DocumentEvent] = Field(
+        description="adopted, promulgated, effective, revised … as the text dates them"
+    )
+    revises: str = Field(
+        description="the document this is a later version of (same title, earlier date), or ''"
+    )
+    revised_by: str = Field(description="the later version of this document in the corpus, or ''")
     duty_count: int
     articles: list[ArticleSummary]
 

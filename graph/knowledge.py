@@ -10,7 +10,7 @@ is computed at load and shared read-only by every request.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import networkx as nx
 import pyoxigraph
 
 from dutygraph.ontology.iris import record_id, typed_id
+from dutygraph.ontology.metadata import link_versions
 from dutygraph.ontology.namespaces import ODRL, Namespaces
 from dutygraph.ontology.paths import DEFAULT_BUILD_DIR
 
@@ -196,6 +197,27 @@ class Document:
     articles: tuple[Article, ...]
     sections: tuple[Section, ...] = ()
     reading: str = "curated"  # or "draft": its reading was drafted by `dutygraph ingest`
+    # what the text says of itself (ontology/metadata.py): "" / None where it says nothing
+    form_zh: str = ""  # 条例, 意见, 通知 …
+    form_en: str = ""
+    category: str = ""  # 行政法规, 部门规章, 党内法规
+    issuer: str = ""  # as written: 国务院, 中共中央办公厅 …
+    number: str = ""  # 国发〔2018〕39号, 中华人民共和国国务院令第306号
+    date: str = ""  # ISO date of the document (eli:date_document)
+    year: int | None = None
+    events: tuple[DocumentEvent, ...] = ()
+    revises: str = ""  # the document this one is a later version of (same title, earlier date)
+    revised_by: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentEvent:
+    kind: str  # adopted | approved | promulgated | issued | effective | revised | amended | abolished
+    date: str  # ISO: yyyy-mm-dd, or yyyy; "" when relative (自发布之日起施行)
+    body: str  # as written: 国务院第28次常务会议, 国务院令第306号 …
+    text: str  # the words it is read from
+    start: int
+    end: int
 
 
 @dataclass
@@ -563,10 +585,15 @@ SELECT * WHERE {
   ?doc dg:sha256 ?sha256 ; dg:cleanedText ?text ; dcterms:language ?language ; dg:headerVerified ?verified .
   OPTIONAL { ?doc dg:headerTitle ?header_title }
   OPTIONAL { ?doc dg:headerNumber ?header_number }
-  OPTIONAL { ?doc dg:reading ?reading }"""
+  OPTIONAL { ?doc dg:reading ?reading }
+  OPTIONAL { ?doc dg:documentCategory ?category }
+  OPTIONAL { ?doc dg:issuerName ?issuer }
+  OPTIONAL { ?doc eli:id_local ?number }
+  OPTIONAL { ?doc dg:year ?year }
+  OPTIONAL { ?doc eli:date_document ?date }"""
         + "".join(
             f'\n  OPTIONAL {{ ?doc {p} ?{name}_{lang} . FILTER (lang(?{name}_{lang}) = "{lang}") }}'
-            for p, name in (("dcterms:title", "title"), ("skos:note", "note"))
+            for p, name in (("dcterms:title", "title"), ("skos:note", "note"), ("dg:documentForm", "form"))
             for lang in ("zh", "en")
         )
         + "\n}"
@@ -615,6 +642,7 @@ SELECT * WHERE {
                 end=number(row, "end"),
             )
         )
+    events = read_events(r)
     found, texts = {}, {}
     for row in rows:
         doc = r.id(row, "doc")
@@ -633,8 +661,51 @@ SELECT * WHERE {
             articles=tuple(sorted(set(articles[doc]), key=lambda a: a.number)),
             sections=tuple(sorted(set(sections[doc]), key=lambda s: s.number)),
             reading="draft" if value(row, "reading").endswith("#draft") else "curated",
+            form_zh=value(row, "form_zh"),
+            form_en=value(row, "form_en"),
+            category=value(row, "category"),
+            issuer=value(row, "issuer"),
+            number=value(row, "number"),
+            date=value(row, "date"),
+            year=number(row, "year") if "year" in row else None,
+            events=tuple(events.get(doc, ())),
         )
-    return dict(sorted(found.items())), dict(sorted(texts.items()))
+    return dict(sorted(with_versions(found).items())), dict(sorted(texts.items()))
+
+
+def read_events(r: Reader) -> dict[str, list[DocumentEvent]]:
+    found: dict[str, list[tuple[int, DocumentEvent]]] = defaultdict(list)
+    for row in r.rows(
+        """
+SELECT * WHERE {
+  ?doc dg:event ?event . ?event dg:eventKind ?kind ; dg:order ?order ;
+       dg:readFrom/oa:hasSelector ?quote, ?position .
+  ?quote oa:exact ?exact . ?position oa:start ?start ; oa:end ?end .
+  OPTIONAL { ?event dcterms:date ?date }
+  OPTIONAL { ?event dg:eventBody ?body }
+}"""
+    ):
+        event = DocumentEvent(
+            kind=value(row, "kind"),
+            date=value(row, "date"),
+            body=value(row, "body"),
+            text=value(row, "exact"),
+            start=number(row, "start"),
+            end=number(row, "end"),
+        )
+        found[r.id(row, "doc")].append((number(row, "order"), event))
+    return {doc: [event for _, event in sorted(events, key=lambda x: x[0])] for doc, events in found.items()}
+
+
+def with_versions(documents: dict[str, Document]) -> dict[str, Document]:
+    """Each document with the one it revises and the one revising it: the same title, dated
+    versions (ontology/metadata.py link_versions)."""
+    revises = link_versions([(d.id, d.title_zh, d.date or None) for d in documents.values()])
+    revised_by = {earlier: later for later, earlier in revises.items()}
+    return {
+        doc_id: replace(doc, revises=revises.get(doc_id, ""), revised_by=revised_by.get(doc_id, ""))
+        for doc_id, doc in documents.items()
+    }
 
 
 # -- the networkx projection -----------------------------------------------------------------

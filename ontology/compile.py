@@ -32,6 +32,7 @@ from .annotations import (
 )
 from .document import ParsedDocument, Part
 from .iris import document_iri, register_iri, scoped_iri
+from .metadata import read_metadata
 from .namespaces import DCTERMS, ELI, OA, ODRL, ORG, PROV, RDF, RDFS, SKOS, VOID, Namespaces
 
 CONTEXT_CHARS = 32  # prefix / suffix length of a TextQuoteSelector
@@ -148,10 +149,25 @@ class DocumentCompiler:
     def source(self, subject: URIRef, item: Quoted, entry: str) -> Located:
         """dg:source with quote and position selectors, prov:wasDerivedFrom, dg:article."""
         at = self.locate(item, entry)
+        self.selectors(subject, at.start, at.end)
+        for part, sentence in self.doc.sentences_overlapping(at.start, at.end):
+            self.add(
+                subject,
+                PROV.wasDerivedFrom,
+                URIRef(f"{self.part_iri(part.number)}/sentence/{sentence.number}"),
+            )
+        self.add(subject, self.dg.article, self.part_iri(item.article))
+        self.notes(subject, item)
+        return at
+
+    def selectors(self, subject: URIRef, start: int, end: int, predicate: URIRef | None = None) -> None:
+        """dg:source (or `predicate`): the words text[start:end], by quote and by position
+        (the build checks that the one is the other)."""
         text = self.doc.text
+        at = Located(start, end)
         source = URIRef(f"{subject}/source")
         quote, position = URIRef(f"{source}/quote"), URIRef(f"{source}/position")
-        self.add(subject, self.dg.source, source)
+        self.add(subject, predicate or self.dg.source, source)
         self.add(source, RDF.type, OA.SpecificResource)
         self.add(source, OA.hasSource, self.doc_iri)
         self.add(source, OA.hasSelector, quote)
@@ -167,15 +183,6 @@ class DocumentCompiler:
         self.add(position, RDF.type, OA.TextPositionSelector)
         self.add(position, OA.start, Literal(at.start))
         self.add(position, OA.end, Literal(at.end))
-        for part, sentence in self.doc.sentences_overlapping(at.start, at.end):
-            self.add(
-                subject,
-                PROV.wasDerivedFrom,
-                URIRef(f"{self.part_iri(part.number)}/sentence/{sentence.number}"),
-            )
-        self.add(subject, self.dg.article, self.part_iri(item.article))
-        self.notes(subject, item)
-        return at
 
     def agent(self, slug: str) -> URIRef:
         return agent_iri(self.ns, self.register, slug)
@@ -238,6 +245,7 @@ class DocumentCompiler:
         for line in self.doc.header:
             self.add(doc, header_predicates.get(line.kind, self.dg.headerTitle), Literal(line.text))
         self.closing()
+        self.metadata()
         # the title is sourced like everything else where the preamble names the subject
         if meta.title.quote:
             self.source(doc, Quoted(quote=meta.title.quote, article=meta.title.article), "meta.title")
@@ -268,6 +276,49 @@ class DocumentCompiler:
             self.add(doc, DCTERMS.creator, Literal(issuer.zh, lang="zh"))
             if issuer.en:
                 self.add(doc, DCTERMS.creator, Literal(issuer.en, lang="en"))
+
+    def metadata(self) -> None:
+        """What the text says of the document itself (ontology/metadata.py): its form, category,
+        issuer, number and dated events, each sourced to the words it is read from."""
+        found = read_metadata(self.doc)
+        doc, dg = self.doc_iri, self.dg
+        facts = [("form", found.kind.form, found.kind.words)] if found.kind else []
+        named = (("category", found.category), ("issuer", found.issuer), ("number", found.number))
+        facts += [(name, fact.value, fact.words) for name, fact in named if fact is not None]
+        for name, value, words in facts:
+            node = URIRef(f"{doc}/metadata/{name}")
+            self.add(doc, dg.metadataFact, node)
+            self.add(node, RDF.type, dg.MetadataFact)
+            self.add(node, dg.field, Literal(name))
+            self.add(node, RDF.value, Literal(value))
+            self.selectors(node, words.start, words.end, dg.readFrom)
+        if found.kind:
+            self.add(doc, dg.documentForm, Literal(found.kind.form, lang="zh"))
+            self.add(doc, dg.documentForm, Literal(found.kind.gloss, lang="en"))
+        if found.category:
+            self.add(doc, dg.documentCategory, Literal(found.category.value, lang="zh"))
+        if found.issuer:
+            self.add(doc, dg.issuerName, Literal(found.issuer.value, lang="zh"))
+        if found.number:
+            self.add(doc, ELI.id_local, Literal(found.number.value))
+        if found.year:
+            self.add(doc, dg.year, Literal(found.year))
+        if found.date and len(found.date) == 10 and not any(line.kind == "date" for line in self.doc.closing):
+            self.add(doc, ELI.date_document, Literal(found.date, datatype=XSD.date))
+        for n, event in enumerate((e for e in found.events if not e.attachment), start=1):
+            node = URIRef(f"{doc}/event/{n}")
+            self.add(doc, dg.event, node)
+            self.add(node, RDF.type, dg.DocumentEvent)
+            self.add(node, dg.eventKind, Literal(event.kind))
+            self.add(node, dg.order, Literal(n))
+            if event.date:
+                kind = XSD.date if len(event.date) == 10 else XSD.gYear
+                self.add(node, DCTERMS.date, Literal(event.date, datatype=kind))
+            if event.body:
+                self.add(node, dg.eventBody, Literal(event.body.text))
+            if event.ordinal:
+                self.add(node, dg.ordinal, Literal(event.ordinal))
+            self.selectors(node, event.words.start, event.words.end, dg.readFrom)
 
     def subdivision(
         self, iri: URIRef, cls: URIRef, parent: URIRef, number: int, start: int, end: int

@@ -731,3 +731,20 @@ def test_compare_two_documents_accounts_for_every_provision_of_each(client: http
     assert {i["status"] for b in only_added["bodies"] for i in b["provisions"]} == {"added"}
     assert client.get("/api/compare", params={"first": DOC, "second": "nope"}).status_code == 422
     assert client.get("/api/compare", params={"first": DOC}).status_code == 422
+
+
+def test_documents_carry_what_their_texts_say_of_them_and_filter_by_it(
+    client: httpx.Client, texts: dict[str, str]
+) -> None:
+    docs = {d["id"]: d for d in get(client, "/api/documents")["items"]}
+    second = docs[SECOND]
+    assert (second["form_zh"], second["issuer"], second["number"]) == ("意见", "国务院", "国发〔2018〕39号")
+    assert second["year"] == 2018 and second["date"] == "2018-11-16"
+    for event in second["events"]:  # each read from its words
+        assert texts[SECOND][event["start"] : event["end"]] == event["text"]
+    assert {d["id"] for d in get(client, "/api/documents", kind="意见")["items"]} == {DOC, SECOND}
+    assert [d["id"] for d in get(client, "/api/documents", issuer="国务院", year=2018)["items"]] == [SECOND]
+    assert [d["id"] for d in get(client, "/api/documents", q="促进 就业")["items"]] == [SECOND]
+    assert [d["id"] for d in get(client, "/api/documents", q="talent work")["items"]] == [DOC]
+    assert get(client, "/api/documents", kind="条例")["total"] == 0
+    assert client.get("/api/documents", params={"year": "1066"}).status_code == 422

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from dutygraph.graph import queries
-from dutygraph.graph.knowledge import Knowledge
+from dutygraph.graph.knowledge import Document, Knowledge
 
 from .. import convert, models
 from ..context import Ctx, Limit, Offset, page
@@ -28,10 +28,36 @@ def _document_model(k: Knowledge, doc_id: str) -> models.Document:
 
 
 @router.get("", response_model=models.Page[models.Document], responses=example("documents"))
-async def list_documents(ctx: Ctx, limit: Limit = 50, offset: Offset = 0):
+async def list_documents(
+    ctx: Ctx,
+    kind: Annotated[
+        str | None, Query(max_length=20, description="the form: 条例, 意见, 通知 … (or its English)")
+    ] = None,
+    category: Annotated[str | None, Query(max_length=20, description="行政法规, 部门规章, 党内法规")] = None,
+    issuer: Annotated[
+        str | None, Query(max_length=100, description="words of the issuer's name: 国务院")
+    ] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words of the title (all of them, in any order)")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
     k = ctx.knowledge
+    words = (q or "").split()
+
+    def wanted(doc: Document) -> bool:
+        return (
+            (kind is None or kind in (doc.form_zh, doc.form_en))
+            and (category is None or category == doc.category)
+            and (issuer is None or issuer in doc.issuer)
+            and (year is None or year == doc.year)
+            and all(word in doc.title_zh or word.lower() in doc.title_en.lower() for word in words)
+        )
+
     return ctx.respond(
-        lambda: page([_document_model(k, d) for d in k.documents], limit, offset),
+        lambda: page([convert.document(k, d) for d in k.documents.values() if wanted(d)], limit, offset),
     )
 
 
