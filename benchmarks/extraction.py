@@ -34,6 +34,7 @@ ANNOTATIONS = ROOT / "ontology" / "annotations"
 REGISTER = ROOT / "ontology" / "registry" / "agents.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus" / "opinions"
 MODALITIES = ["obligation", "permission", "encouragement", "prohibition"]
+SKIPPED_NAMES = {"README.md", "PROVENANCE.md"}
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,10 @@ def score_document(name: str, register: object) -> dict:
 
 
 def run_corpus(register: object) -> dict:
-    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".txt", ".md"))
+    # a folder's own documentation (README.md, PROVENANCE.md) is no document: ingest skips it too
+    files = sorted(
+        p for p in CORPUS.rglob("*") if p.suffix in (".txt", ".md") and p.name not in SKIPPED_NAMES
+    )
     done, failed, total_bytes, seconds = 0, [], 0, 0.0
     modalities: Counter[str] = Counter()
     samples: dict[str, list[str]] = {}

@@ -18,6 +18,7 @@ from .lexicon import (
     ADVERBS,
     BODY_KINDS,
     GENERIC_ADDRESSEES,
+    GENERIC_PREFIXES,
     LEVEL_PREFIXES,
     MODAL_FALSE_FRIENDS,
     MODALS,
@@ -83,6 +84,7 @@ LEFT_WORDS = [
 ]
 LEFT_WORDS_TUPLE = tuple(LEFT_WORDS)
 MAX_NAME_CHARS = 20
+KIND_LAST_CHARS = {suffix[-1] for suffix, _, _ in BODY_KINDS}
 # single characters that end a name: prepositions and joiners
 NAME_BREAKS = set("由经对向为把将被从和及与或")
 # a name may begin with its scope words, whatever stands before them
@@ -191,10 +193,12 @@ class Grammar:
         if not self._left_boundary(text, position):
             return None
         for words, class_, kind in GENERIC_ADDRESSEES:
-            if text.startswith(words, position) and position + len(words) <= end:
-                return Found(
-                    position, position + len(words), words, class_, kind, generic=True, confidence=0.9
-                )
+            for prefix in GENERIC_PREFIXES:
+                if text.startswith(prefix + words, position) and position + len(prefix + words) <= end:
+                    stop = position + len(prefix + words)
+                    return Found(
+                        position, stop, text[position:stop], class_, kind, generic=True, confidence=0.9
+                    )
         candidates = [
             c for c in (self._register_at(text, position, end), self._grammar_at(text, position, end)) if c
         ]
@@ -235,7 +239,7 @@ class Grammar:
     def _grammar_at(self, text: str, position: int, end: int) -> Found | None:
         """The longest name from `position` that ends in a kind and stands before a boundary."""
         limit = min(end, position + MAX_NAME_CHARS)
-        stop = position
+        stop = position + len(_enumerated_level(text, position, end))
         while stop < limit and text[stop] not in PUNCTUATION and text[stop] not in "的等":
             if stop > position and self._breaks_name(text, stop):
                 break
@@ -248,23 +252,25 @@ class Grammar:
         if inner:
             stop = position + inner
             span = span[:inner]
-        best: Found | None = None
-        for suffix, class_, kind in BODY_KINDS:
-            for match in re.finditer(re.escape(suffix), span):
-                name_end = position + match.end()
-                words = text[position:name_end]
-                if (
-                    words in NOT_BODIES
-                    or words.endswith(NOT_BODY_ENDINGS)
-                    or _bare_kind(words)
-                    or not self._right_boundary(text, name_end)
-                ):
-                    continue
-                if _contains_inner_word(words):
-                    continue
-                if best is None or name_end > best.end:
-                    best = Found(position, name_end, words, class_, kind, confidence=0.6)
-        return best
+        # the longest name wins: try the ends from the right, each with the first kind (in
+        # BODY_KINDS order) the words end in
+        for length in range(len(span), 0, -1):
+            if span[length - 1] not in KIND_LAST_CHARS:
+                continue
+            words = span[:length]
+            kind_of = next(((c, k) for suffix, c, k in BODY_KINDS if words.endswith(suffix)), None)
+            name_end = position + length
+            if (
+                kind_of is None
+                or words in NOT_BODIES
+                or words.endswith(NOT_BODY_ENDINGS)
+                or _bare_kind(words)
+                or not self._right_boundary(text, name_end)
+                or _contains_inner_word(words)
+            ):
+                continue
+            return Found(position, name_end, words, *kind_of, confidence=0.6)
+        return None
 
     def _breaks_name(self, text: str, at: int) -> bool:
         """A name does not run over a modal word, a preposition, a joiner, or a verb that a
@@ -318,6 +324,19 @@ def _inside_word(text: str, position: int) -> bool:
     """Whether `position` falls inside a modal word, a verb or a word that only looks like
     one (应当, 应急): a name cannot begin in the middle of a word."""
     return position in _index(text)[3]
+
+
+# level prefixes that are themselves an enumeration (市、县人民政府: the governments of both)
+ENUMERATED_LEVELS = sorted((p for p, _ in LEVEL_PREFIXES if "、" in p), key=len, reverse=True)
+
+
+def _enumerated_level(text: str, position: int, end: int) -> str:
+    """The enumerated level prefix at `position` (各省、自治区、直辖市, 市、县), or ''."""
+    for prefix in ENUMERATED_LEVELS:
+        for words in ("各" + prefix, prefix):
+            if text.startswith(words, position) and position + len(words) < end:
+                return words
+    return ""
 
 
 def _inner_scope_start(span: str) -> int:

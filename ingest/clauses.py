@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import (
+    BODY_KINDS,
     FRAME_OPENERS,
     IDEOLOGY_OBJECTS,
     IDEOLOGY_VERBS,
@@ -45,6 +46,13 @@ FRAME_CLOSERS = (
     "之际",
 )
 BENEFACTIVE_VERBS = ("提供", "创造", "营造", "服务", "做好", "给予", "作出", "搭建")
+# …采取年度检查与日常督查相结合的方式，…: the manner of the act the next piece states
+MANNER_RE = re.compile(r"(?:采取|采用|以)[^，；]*(?:方式|形式)$")
+# X按照…部署，… / X根据…需要，…: the subject and the rule it follows, the act comes next
+BASIS_OPENERS = ("按照", "根据", "依照", "依据")
+BASIS_CLOSERS = ("需要", "实际", "要求", "规定", "原则", "部署", "安排", "精神")
+# the kinds of body a verb may open the name of (研究机构, 服务中心): two characters or more
+NAME_KINDS = tuple(sorted({k for k, _, _ in BODY_KINDS if len(k) >= 2}, key=len, reverse=True))
 DATE_RE = re.compile(r"^[\d〇零一二三四五六七八九十]+年[\d〇零一二三四五六七八九十]+月")
 MIN_LIST_MEMBER = 4
 MIN_NOMINAL_ACT = 5  # 总体规划制定 is an act; 理论创新 is a name
@@ -124,6 +132,10 @@ def is_frame(piece: str, subject_only: bool) -> bool:
         return True  # X要根据…需要，…: the same
     if piece.endswith(("的同时", "的基础上", "的前提下")) and not modal:
         return True
+    if not modal and MANNER_RE.search(piece):
+        return True
+    if not modal and _subject_and_basis(piece):
+        return True
     opener = next((o for o in sorted(FRAME_OPENERS, key=len, reverse=True) if piece.startswith(o)), None)
     if opener is None or modal:
         return False
@@ -133,6 +145,7 @@ def is_frame(piece: str, subject_only: bool) -> bool:
         "对",
         "对于",
         "凡",
+        "着眼于",
         "随着",
         "为此",
         "其中",
@@ -151,6 +164,19 @@ def is_frame(piece: str, subject_only: bool) -> bool:
     return piece.endswith(FRAME_CLOSERS)
 
 
+def _subject_and_basis(piece: str) -> bool:
+    """人才工作领导小组按照同级党委人才工作部署: words with no verb (the subject), then the
+    basis of the act, which the next piece states."""
+    at = min((piece.find(o) for o in BASIS_OPENERS if o in piece), default=-1)
+    return at > 0 and not has_verb(piece[:at]) and piece.endswith(BASIS_CLOSERS)
+
+
+def _means_of_an_effect(piece: str, following: str | None) -> bool:
+    """通过进一步加强…，使…更加有力: the means belongs to the effect it brings about (a hope
+    the text states, not an act it directs)."""
+    return following is not None and piece.startswith("通过") and following.startswith("使")
+
+
 def split_sentence(text: str, start: int, end: int, is_subject: callable | None = None) -> list[Clause]:  # type: ignore[valid-type]
     """The clauses of the sentence text[start:end]; `is_subject(piece)` says whether a piece
     is a subject alone (a list of bodies), which frames the clause after it."""
@@ -167,7 +193,15 @@ def split_sentence(text: str, start: int, end: int, is_subject: callable | None 
             and not has_modal(piece)
         )
         ideology = piece.startswith(IDEOLOGY_VERBS) and piece.endswith(IDEOLOGY_OBJECTS)
-        if not last and not ideology and (is_frame(piece, subject_only) or topic):
+        following = None if last else text[pieces[index + 1][0] : pieces[index + 1][1]]
+        # a piece closed by ； is a clause of its own: a frame never reaches over a semicolon
+        closed = text[e : e + 1] in "；;"
+        if (
+            not last
+            and not ideology
+            and not closed
+            and (is_frame(piece, subject_only) or topic or _means_of_an_effect(piece, following))
+        ):
             frames.append((s, e))
             continue
         if last and not frames and clauses and not has_modal(piece) and not has_verb(piece):
@@ -199,6 +233,12 @@ def _plain_verb_phrase(member: str) -> bool:
     return first >= 0 and not any(p in member[:first] for p in "为对向给把将")
 
 
+def _opens_with_verb(member: str) -> bool:
+    """宣讲政策 opens with its verb; 研究机构和研究队伍建设 opens with a body's name (a verb
+    that a kind follows at once is part of the name)."""
+    return any(member.startswith(v) and not member.startswith(NAME_KINDS, len(v)) for v in VERBS)
+
+
 def _split_list(text: str, clause: Clause) -> list[Clause]:
     """Split the clause's own words at 、 when every member is a verb phrase."""
     cuts = top_level_marks(text, clause.core, clause.end, "、")
@@ -212,11 +252,7 @@ def _split_list(text: str, clause: Clause) -> list[Clause]:
     later = members[1:]
     # …等工作 / …的合力: the list is the object of one verb, not a list of acts
     one_object = members[-1].endswith(("工作", "等方面", "等")) or "的" in members[-1]
-    verb_first = (
-        not one_object
-        and all(any(m.startswith(v) for v in VERBS) for m in later)
-        and _plain_verb_phrase(members[0])
-    )
+    verb_first = not one_object and all(_opens_with_verb(m) for m in later) and _plain_verb_phrase(members[0])
     # 思想政治优势、组织优势: members with one head noun are the objects of one verb
     if len({m[-2:] for m in members}) == 1 and not any(m.endswith(v) for v in VERBS for m in members[:1]):
         return [clause]

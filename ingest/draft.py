@@ -34,6 +34,9 @@ ISSUER_BY_NUMBER = {
     "中办发": "中共中央办公厅",
 }
 
+# the Party's central bodies as the genre's texts name them inside (中共中央 signs, 党中央 is written)
+ISSUER_NAMES = {"中共中央": "党中央"}
+
 
 @dataclass(frozen=True)
 class Issuer:
@@ -45,15 +48,18 @@ def draft_reading(parsed: ParsedDocument, register: Register, document_id: str) 
     linker = Linker(register)
     grammar = linker.grammar()
     issuer = find_issuer(parsed)
-    default = _default_actor(issuer, linker)
     issuer_id = linker.known(issuer.words) if issuer.words else None
+    named = _named(parsed, linker, grammar)
+    default = _sourced_default(parsed, linker, issuer, named)
     provisions: list[Provision] = []
     notes: list[tuple[Part, Note]] = []
     for part in _parts(parsed):
         note = find_note(parsed.text, part.start, part.end) if part.number else None
         lead = _note_lead(note, linker, notes, part) if note else None
         sentences = [(s.start, s.end) for s in part.sentences]
-        heading = heading_span(parsed.text, sentences, part.number > 0 and part.numbered)
+        # a regulation's articles (第X条) have no headings: their first sentence is a provision
+        numbered = part.number > 0 and part.numbered and parsed.article_style != "tiao"
+        heading = heading_span(parsed.text, sentences, numbered)
         sentences = [_before(span, note) for span in sentences if span != heading]
         sentences = [span for span in sentences if span[1] > span[0]]
         reader = PartReader(parsed.text, grammar, linker, lead or default, lead is not None, part.number)
@@ -64,7 +70,7 @@ def draft_reading(parsed: ParsedDocument, register: Register, document_id: str) 
             provisions.append(provision)
         if note:
             notes.append((part, note))
-    return _assemble(parsed, document_id, linker, grammar, provisions, notes, issuer_id)
+    return _assemble(parsed, document_id, linker, named, provisions, notes, issuer_id)
 
 
 def find_issuer(parsed: ParsedDocument) -> Issuer:
@@ -95,14 +101,34 @@ def _system(words: str) -> str | None:
     return None
 
 
-def _default_actor(issuer: Issuer, linker: Linker) -> Actor | None:
+def _default_actors(issuer: Issuer) -> list[str]:
     """A directive with no subject binds the bodies the issuer addresses: the governments for a
-    government issuer, the Party committees for a Party issuer."""
-    words = {"government": "政府", "party": "党委"}.get(issuer.system or "")
-    if words is None:
-        return None
-    slug = linker.known(words) or linker.propose(words)
-    return Actor(slug, True)
+    government issuer, the Party committees for a Party issuer, both for a joint one (中共中央
+    国务院), in that order."""
+    words = issuer.words or ""
+    if issuer.system == "party":
+        joint = any(w in words for w in GOVERNMENT_ISSUERS)
+        return ["党委", "政府"] if joint else ["党委"]
+    return ["政府"] if issuer.system == "government" else []
+
+
+def _sourced_default(
+    parsed: ParsedDocument, linker: Linker, issuer: Issuer, named: dict[str, dict[str, object]]
+) -> Actor | None:
+    """The addressee a subjectless directive binds, if the document's parts name it somewhere
+    (a reading sources every body it charges to a mention, and a mention quotes an article or
+    the preamble, never the header); else the issuer, if the parts name it; else none, and a
+    subjectless directive is left undrafted rather than charged to a body without a source."""
+
+    def sourced(slug: str) -> bool:
+        return slug in named or _locate_words(parsed, linker, slug) is not None
+
+    addressees = [linker.known(w) or linker.propose(w) for w in _default_actors(issuer)]
+    if addressees and not any(sourced(slug) for slug in addressees):
+        # 中共中央 国务院: a joint issuer is each of the bodies it names
+        words = [issuer.words or "", *re.split(r"[\s、，和]+", issuer.words or "")]
+        addressees = [slug for slug in (linker.known(ISSUER_NAMES.get(w, w)) for w in words if w) if slug]
+    return next((Actor(slug, True) for slug in addressees if sourced(slug)), None)
 
 
 def _parts(parsed: ParsedDocument) -> list[Part]:
@@ -134,7 +160,7 @@ def _assemble(
     parsed: ParsedDocument,
     document_id: str,
     linker: Linker,
-    grammar: object,
+    named: dict[str, dict[str, object]],
     provisions: list[Provision],
     notes: list[tuple[Part, Note]],
     issuer_id: str | None,
@@ -180,7 +206,8 @@ def _assemble(
             duty["conditions"] = cond_ids
         duties.append(duty)
     responsibilities = _responsibilities(parsed, linker, notes, issuer_id, actions, used)
-    mentions = _mentions(parsed, linker, grammar, used)
+    mentions = _mentions(parsed, linker, named, used, provisions)
+    duties, responsibilities = _sourced_only(duties, responsibilities, {str(m["id"]) for m in mentions})
     reading: dict[str, object] = {"document": document_id, "reading": "draft"}
     if linker.proposals:
         reading["register"] = [
@@ -260,7 +287,7 @@ def _responsibilities(
     used.append(str(result["assigner"]))
     rule = next(((part, n.lead_rule) for part, n in notes if n.lead_rule), None)
     if rule:
-        result["lead_rule"] = {**_quote(text, rule[0], *rule[1]), "confidence": 0.9}
+        result["lead_rule"] = _quote(text, rule[0], *rule[1])  # a LeadRule has no confidence
     drafted = []
     for part, note in notes:
         bodies: list[str] = []
@@ -293,11 +320,36 @@ def _responsibilities(
     return result if drafted else None
 
 
-def _mentions(
-    parsed: ParsedDocument, linker: Linker, grammar: object, used: list[str]
-) -> list[dict[str, object]]:
-    """Each body or post the document names, once, where it first names it; and every one the
-    draft refers to, at its first words in the text when the grammar did not find it."""
+def _sourced_only(
+    duties: list[dict[str, object]], responsibilities: dict[str, object] | None, mentioned: set[str]
+) -> tuple[list[dict[str, object]], dict[str, object] | None]:
+    """Keep only what the text sources: a duty whose actor no mention quotes is left out (a
+    reading refers only to bodies it mentions); an unsourced assigner, concern or guide is
+    dropped from the duty that names it. The rules above avoid such actors; this keeps the
+    draft valid whatever an unforeseen text does."""
+    kept: list[dict[str, object]] = []
+    dropped: set[object] = set()
+    for duty in duties:
+        if duty["actor"] not in mentioned:
+            dropped.add(duty["id"])
+            continue
+        if duty.get("assigner") not in (None, *mentioned) or duty.get("guided_by") in dropped:
+            for key in ("assigner", "assigner_implied", "guided_by"):
+                duty.pop(key, None)
+        if "concerns" in duty:
+            concerns = [c for c in duty["concerns"] if c in mentioned]  # type: ignore[union-attr]
+            if concerns:
+                duty["concerns"] = concerns
+            else:
+                duty.pop("concerns")
+        kept.append(duty)
+    if responsibilities is not None and responsibilities["assigner"] not in mentioned:
+        responsibilities = None  # the issuer who divides the labour is named nowhere in the parts
+    return kept, responsibilities
+
+
+def _named(parsed: ParsedDocument, linker: Linker, grammar: object) -> dict[str, dict[str, object]]:
+    """Each body or post the grammar finds in the parts, once: the mention where it is first named."""
     text = parsed.text
     first: dict[str, dict[str, object]] = {}
     for part in _parts(parsed):
@@ -306,13 +358,43 @@ def _mentions(
                 slug, _ = linker.link(found)
                 if slug not in first:
                     first[slug] = _mention(text, part, found, slug)
+    return first
+
+
+def _mentions(
+    parsed: ParsedDocument,
+    linker: Linker,
+    named: dict[str, dict[str, object]],
+    used: list[str],
+    provisions: list[Provision],
+) -> list[dict[str, object]]:
+    """Each body or post the document names, once, where it first names it; and every one the
+    draft refers to, at its first words in the text when the grammar did not find it, else at
+    the words its provisions read it from (禁止 for 任何单位和个人), with a note saying so."""
+    first = dict(named)
     for slug in used:
         if slug in first:
             continue
-        located = _locate_words(parsed, linker, slug)
+        located = _locate_words(parsed, linker, slug) or _implied_mention(parsed, provisions, slug)
         if located:
             first[slug] = located
     return list(first.values())
+
+
+def _implied_mention(
+    parsed: ParsedDocument, provisions: list[Provision], slug: str
+) -> dict[str, object] | None:
+    source = next((p for p in provisions if p.actor.id == slug and p.implied_from is not None), None)
+    if source is None or source.implied_from is None:
+        return None
+    start, end = source.implied_from
+    return {
+        "id": slug,
+        **_quote(parsed.text, parsed.part(source.article), start, end),
+        "note_zh": f"未明言主体的“{parsed.text[start:end]}”所指：适用于任何单位和个人。",
+        "note_en": "Not named: implied by a prohibition with no subject, which binds everyone.",
+        "confidence": 0.4,
+    }
 
 
 def _mention(text: str, part: Part, found: Found, slug: str) -> dict[str, object]:

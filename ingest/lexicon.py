@@ -70,6 +70,50 @@ BODY_KINDS: list[tuple[str, str, str]] = [
     ("人员", "SocialGroup", "individual"),
     ("职工", "SocialGroup", "individual"),
     ("干部", "SocialGroup", "individual"),
+    # persons by the role a law or a policy gives them: they hold duties and rights as bodies do
+    ("义务人", "SocialGroup", "individual"),
+    ("权利人", "SocialGroup", "individual"),
+    ("申请人", "SocialGroup", "individual"),
+    ("当事人", "SocialGroup", "individual"),
+    ("纳税人", "SocialGroup", "individual"),
+    ("代理人", "SocialGroup", "individual"),
+    ("监护人", "SocialGroup", "individual"),
+    ("承租人", "SocialGroup", "individual"),
+    ("出租人", "SocialGroup", "individual"),
+    ("所有人", "SocialGroup", "individual"),
+    ("委托人", "SocialGroup", "individual"),
+    ("投资人", "SocialGroup", "individual"),
+    ("举报人", "SocialGroup", "individual"),
+    ("责任人", "SocialGroup", "individual"),
+    ("受益人", "SocialGroup", "individual"),
+    ("持有人", "SocialGroup", "individual"),
+    ("参保人", "SocialGroup", "individual"),
+    ("继承人", "SocialGroup", "individual"),
+    ("担保人", "SocialGroup", "individual"),
+    ("消费者", "SocialGroup", "individual"),
+    ("生产者", "SocialGroup", "individual"),
+    ("销售者", "SocialGroup", "individual"),
+    ("投资者", "SocialGroup", "individual"),
+    ("从业者", "SocialGroup", "individual"),
+    ("使用者", "SocialGroup", "individual"),
+    ("志愿者", "SocialGroup", "individual"),
+    # persons by what they are: the public a regulation addresses
+    ("居民", "SocialGroup", "individual"),
+    ("村民", "SocialGroup", "individual"),
+    ("游客", "SocialGroup", "individual"),
+    ("旅客", "SocialGroup", "individual"),
+    ("乘客", "SocialGroup", "individual"),
+    ("学生", "SocialGroup", "individual"),
+    ("毕业生", "SocialGroup", "individual"),
+    ("家长", "SocialGroup", "individual"),
+    ("患者", "SocialGroup", "individual"),
+    ("农民", "SocialGroup", "individual"),
+    ("党员", "SocialGroup", "individual"),
+    # private capital and the forces of society, encouraged to take part (鼓励社会资本参与…);
+    # not 资本 or 力量 alone, which are mostly resources (国有资本, 科技力量)
+    ("社会资本", "SocialGroup", "social-force"),
+    ("民间资本", "SocialGroup", "social-force"),
+    ("社会力量", "SocialGroup", "social-force"),
 ]
 
 # Single-character ministry suffixes are common in ordinary words; these words are not bodies.
@@ -157,7 +201,13 @@ SCOPE_PREFIXES = [
 GENERIC_ADDRESSEES = [
     ("任何单位和个人", "SocialGroup", "individual"),
     ("任何组织和个人", "SocialGroup", "individual"),
+    ("任何单位或者个人", "SocialGroup", "individual"),
+    ("任何组织或者个人", "SocialGroup", "individual"),
+    ("任何单位或个人", "SocialGroup", "individual"),
+    ("任何组织或个人", "SocialGroup", "individual"),
     ("公民、法人和其他组织", "SocialGroup", "individual"),
+    ("公民、法人或者其他组织", "SocialGroup", "individual"),
+    ("任何人", "SocialGroup", "individual"),
     ("各地区各部门", "FormalOrganization", "functional-department"),
     ("各地区、各部门", "FormalOrganization", "functional-department"),
 ]
@@ -251,6 +301,7 @@ MODAL_FALSE_FRIENDS = [
     "可推广",
     "不可或缺",
     "可替代",
+    "回应",
     "负责人",
     "负责同志",
     "负责制",
@@ -585,6 +636,7 @@ VERBS = sorted(
             "贷款",
             "融资",
             "投入",
+            "投资",
             "筹集",
             "取得",
             "获得",
@@ -806,6 +858,7 @@ FRAME_OPENERS = [
     "关于",
     "鉴于",
     "基于",
+    "着眼于",
 ]
 
 # Opening words of clauses that describe rather than direct.
@@ -849,7 +902,22 @@ IDEOLOGY_VERBS = ("高举", "贯彻", "学习", "以", "围绕", "紧紧围绕",
 ENUM_JOINERS = ["以及", "、", "和", "及", "与", "或", "，"]
 
 # The words that name the document itself: a clause about it is its frame, not a provision.
-SELF_REFERENCE = ("以下意见", "如下意见", "通知如下", "如下通知", "以下通知", "规定如下")
+SELF_REFERENCE = ("以下意见", "如下意见", "通知如下", "如下通知", "以下通知", "规定如下", "印发给你们")
+# The acts of the preamble that introduce the document (为保障…，现就有关事项通知如下 / 为了…，
+# 制定本条例 / 经国务院同意，现提出以下意见): the whole sentence, its purpose and its frame
+# included, is the document's framing, not a provision.
+FRAMING_ACTS = (
+    r"(?:通知|规定|意见|决定)如下"
+    r"|(?:提出|作出|制定)(?:以下|如下)(?:意见|通知|规定|决定|措施)"
+    r"|(?:制定|制订|修订|印发)本(?:条例|办法|规定|细则|规则|意见|方案|决定|准则|通知|实施意见|实施办法)"
+)
+# Prohibition words that state a rule for everyone ("it is forbidden to"): with no doer named
+# in the sentence, they bind the generic addressee (README: generic addressees); see
+# PartReader._impersonal_prohibition for 严禁 in texts addressed to bodies.
+IMPERSONAL_PROHIBITIONS = ("禁止", "严禁")
+GENERIC_ADDRESSEE = "任何单位和个人"
+# words before a generic addressee that leave it generic (其他任何单位和个人不得…)
+GENERIC_PREFIXES = ("其他", "")
 
 # Levels (README): ranked county 1 … central 4.
 LEVELS = ["central", "provincial", "prefectural", "county"]

@@ -16,6 +16,7 @@ from pypinyin import lazy_pinyin
 from dutygraph.ontology.annotations import Register
 
 from .bodies import Found, Grammar, kind_of_words, strip_prefixes
+from .lexicon import BODY_KINDS
 
 MAX_SLUG_SYLLABLES = 8
 
@@ -60,6 +61,9 @@ class Linker:
 
     def propose(self, words: str, class_: str | None = None, kind: str | None = None) -> str:
         core = strip_prefixes(words) or words
+        parent = self._parent_of(words)
+        if parent is not None:
+            core = words  # 国务院办公厅 is the State Council's own office, not any 办公厅
         if core in self.proposals:
             entry = self.proposals[core]
             if words != core and words not in entry["alt_zh"]:
@@ -73,8 +77,23 @@ class Linker:
             "class": class_ if class_ and class_ != "Post" else grammar_class,
             "kind": kind or grammar_kind,
         }
+        if entry["class"] == "OrganizationalUnit":
+            if parent is not None:
+                entry["unit_of"] = parent
+            else:
+                # a unit whose body the name does not say (办公室): proposed as a body of its
+                # own, for the reviewer to place (a unit needs the body it is a unit of)
+                entry["class"] = "FormalOrganization"
         self.proposals[core] = entry
         return str(entry["id"])
+
+    def _parent_of(self, words: str) -> str | None:
+        """The register body a unit's name opens with (国务院办公厅: 国务院), if any."""
+        suffix = next((k for k, _, _ in BODY_KINDS if words.endswith(k)), "")
+        if kind_of_words(words)[0] != "OrganizationalUnit" or len(words) <= len(suffix):
+            return None
+        parent = self.known(words[: -len(suffix)])
+        return parent if parent is not None and self.register.body(parent) is not None else None
 
     def _unique_slug(self, words: str) -> str:
         base = slug_of(words)

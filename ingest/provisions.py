@@ -23,9 +23,12 @@ from .lexicon import (
     DESCRIPTIVE_MARKERS,
     DESCRIPTIVE_OPENERS,
     ENUM_JOINERS,
+    FRAMING_ACTS,
+    GENERIC_ADDRESSEE,
     GUIDING_VERBS,
     IDEOLOGY_OBJECTS,
     IDEOLOGY_VERBS,
+    IMPERSONAL_PROHIBITIONS,
     REFERRAL_ACTS,
     REFERRAL_VERBS,
     SELF_REFERENCE,
@@ -34,6 +37,7 @@ from .lexicon import (
 from .linking import Linker
 
 ASPECT_RE = re.compile(r"(?<![为除])了(?![解结])")
+FRAMING_RE = re.compile(FRAMING_ACTS)
 COPULA_RE = re.compile(r"(?<![但还或就凡只而总于别其即])是(?!否)")
 CONDITION_OPENERS = ("对", "凡", "在", "经", "从", "自", "除", "如", "若")
 HEADING_MAX_CHARS = 40
@@ -67,6 +71,8 @@ class Provision:
     concerns: list[str] = field(default_factory=list)
     assigner: Actor | None = None
     guided_by: int | None = None  # index of A's provision in the list the reader returns
+    # the words an implied actor is read from when the text never names it (禁止 → everyone)
+    implied_from: tuple[int, int] | None = None
 
 
 @dataclass
@@ -108,6 +114,8 @@ class PartReader:
         sentence = self.text[start:end]
         if find_modal(sentence) is None and ASPECT_RE.search(sentence):
             return None  # a sentence that tells what was done (…确立了…) lays no provision
+        if FRAMING_RE.search(sentence):
+            return None  # 为…，现就有关事项通知如下: the document introducing itself
         carried: list[Actor] = []
         carried_modality: str | None = None
         guidance: Guidance | None = None
@@ -126,6 +134,11 @@ class PartReader:
             verb = self._guiding_verb(rest_at, clause.end)
             if subject:
                 actors, how = subject, "explicit"
+            elif not carried and self._impersonal_prohibition(modal, core_text):
+                # 禁止在公园内损毁树木: the genre's impersonal ban binds everyone (任何单位和个人),
+                # not the document's addressee; where the sentence named its doer before, the
+                # carried subject is the one bound instead
+                actors, how = [self._generic()], "generic"
             elif carried and not self._passive_of_thing(core_text):
                 actors, how = [_implied(a) for a in carried], "sentence"
             elif previous is not None and not self._passive_of_thing(core_text):
@@ -154,6 +167,9 @@ class PartReader:
                 guidance = None
                 for actor in actors:
                     self._add(clause, actor, modality, rest_at, how, bool(modal), conditions, found)
+                if how == "generic" and modal:
+                    at = clause.core + modal[0]
+                    self.provisions[-1].implied_from = (at, at + len(modal[1]))
             self._referrals(clause, found, actors)
             carried, carried_modality = actors, modality
             named = actors[0] if how == "explicit" else named or actors[0]
@@ -250,6 +266,25 @@ class PartReader:
                 return self._actors([item])[0]
         return None
 
+    def _impersonal_prohibition(self, modal: tuple[int, str, str] | None, core: str) -> bool:
+        """禁止 states a ban for everyone. 严禁, in a text addressed to governments or Party
+        committees, is their own discipline (严禁违规举债, 严禁以培训名义召开会议: read on
+        the corpus, the bodies addressed are the ones bound), so it binds the default actor
+        when there is one, and everyone only where the text addresses no body (a regulation)."""
+        if modal is None or modal[1] not in IMPERSONAL_PROHIBITIONS:
+            return False
+        before = core[: modal[0]]
+        if before and not (before.startswith(("在", "对", "于")) or before in ADVERBS):
+            return False  # …非限制和禁止的产品: 禁止 inside a phrase, not the clause's head
+        return modal[1] == "禁止" or self.default is None
+
+    def _generic(self) -> Actor:
+        """任何单位和个人, implied: the addressee of a rule for everyone."""
+        slug = self.linker.known(GENERIC_ADDRESSEE) or self.linker.propose(
+            GENERIC_ADDRESSEE, "SocialGroup", "individual"
+        )
+        return Actor(slug, True)
+
     def _actors(self, found: list[Found]) -> list[Actor]:
         actors = []
         for item in found:
@@ -295,6 +330,7 @@ class PartReader:
         else:
             bs = []
         a_modality = modality if modality != "encouragement" else "obligation"
+        a_index = len(self.provisions)  # the provision of actors[0], A of the guidance
         for actor in actors:
             self._add(
                 clause,
@@ -310,7 +346,7 @@ class PartReader:
         if not bs:
             return None
         guidance = Guidance(actors[0], bs, b_modality)
-        self._guided(clause, guidance, stop, conditions)
+        self._guided(clause, guidance, stop, conditions, a_index)
         return guidance
 
     def _guided_clause(self, clause: Clause, guidance: Guidance, conditions: list[tuple[int, int]]) -> None:
@@ -326,10 +362,11 @@ class PartReader:
             [],
             concerns=[b.id for b in guidance.bs],
         )
-        self._guided(clause, guidance, at, conditions)
+        self._guided(clause, guidance, at, conditions, len(self.provisions) - 1)
 
-    def _guided(self, clause: Clause, guidance: Guidance, at: int, conditions: list[tuple[int, int]]) -> None:
-        a_index = len(self.provisions) - 1
+    def _guided(
+        self, clause: Clause, guidance: Guidance, at: int, conditions: list[tuple[int, int]], a_index: int
+    ) -> None:
         action, obj = self._action(self._skip_adverbs(at, clause.end), clause.end)
         for b in guidance.bs:
             self.provisions.append(
@@ -384,7 +421,7 @@ class PartReader:
         concerns: list[str] | None = None,
     ) -> None:
         action, obj = self._action(at, clause.end)
-        confidence = {"explicit": 0.9, "sentence": 0.75, "previous": 0.6, "default": 0.5}[how]
+        confidence = {"explicit": 0.9, "sentence": 0.75, "previous": 0.6, "default": 0.5, "generic": 0.6}[how]
         if how == "default" and self.from_note:
             confidence = 0.6
         if not modal:
@@ -472,4 +509,10 @@ def heading_span(text: str, sentences: list[tuple[int, int]], numbered: bool) ->
     if not numbered or len(sentences) < 2:
         return None
     start, end = sentences[0]
+    modal = find_modal(text[start:end])
+    if (
+        modal is not None
+        and text[start + modal[0] + len(modal[1]) : start + modal[0] + len(modal[1]) + 1] != "的"
+    ):
+        return None  # 水利部门负责…。 / 任何单位和个人不得…。: a provision, however short
     return (start, end) if end - start <= HEADING_MAX_CHARS else None

@@ -356,6 +356,27 @@ def _is_addressee(line: str) -> bool:
     return line[-1] in "：:" and not any(char in SENTENCE_END for char in line) and not _is_structural(line)
 
 
+# how the last addressee of a 主送机关 line ends: a body (…人民政府, …各部门, 各直属机构, 各有关单位)
+ADDRESSEE_END_RE = re.compile(
+    r"(?:政府|部门|部委|机构|单位|党委|党组|党组织|委员会|机关|团体|组织|企业|学校|院校|高校|"
+    r"法院|检察院|军区|厅|局|委|办|院|会|署|行|处|室|所|站|中心)$"
+)
+ADDRESSEE_PIECE_MAX_CHARS = 20
+TITLE_KINDS = ("title", "other", "note", "date")
+
+
+def _names_addressees(line: str) -> bool:
+    """各市、县人民政府，省政府各部门：: a list of bodies, each short, the last ending in a body's
+    kind; not a sentence that ends in a colon (现将有关事项通知如下：)."""
+    pieces = [p for p in re.split(r"[，,、；;]", line.rstrip("：:").strip()) if p]
+    return (
+        bool(pieces)
+        and "如下" not in line
+        and all(len(p) <= ADDRESSEE_PIECE_MAX_CHARS for p in pieces)
+        and bool(ADDRESSEE_END_RE.search(pieces[-1]))
+    )
+
+
 def _is_short_heading(line: str) -> bool:
     """Shorter than a printed line (28 characters, GB/T 9704) and without punctuation: a title, an
     item's heading or a table cell, which ends there. A 第X条 line is the exception: a regulation's
@@ -443,7 +464,15 @@ def _header(text: str, spans: list[tuple[int, int]]) -> tuple[list[HeaderLine], 
     while index < len(spans):
         start, end = spans[index]
         line = text[start:end]
-        if header and header[-1].kind == "issuing-number" and _is_addressee(line) and index + 1 < len(spans):
+        # the addressee line closes the header: after the 文号, or right after the title when
+        # the document has none (a notice of a provincial government, an internal circular)
+        after_title = bool(header) and all(h.kind in TITLE_KINDS for h in header) and _names_addressees(line)
+        if (
+            header
+            and (header[-1].kind == "issuing-number" or after_title)
+            and _is_addressee(line)
+            and index + 1 < len(spans)
+        ):
             header.append(HeaderLine("addressee", line, start, end))
             return header, index + 1
         note_end = _bracketed_note_end(text, spans, index) if header else None

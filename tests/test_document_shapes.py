@@ -414,3 +414,27 @@ def test_a_chapter_heading_set_over_two_lines_is_one_heading() -> None:
     (chapter,) = doc.sections
     assert chapter.heading == "各级人民政府在安全生产中的职责"
     assert [(a.number, a.label) for a in doc.articles] == [(1, "第一条")]
+
+
+def test_an_addressee_line_after_the_title_is_header_without_an_issuing_number() -> None:
+    raw = (
+        "某某县人民政府关于做好冬季防火工作的通知\n\n"
+        "各乡镇人民政府，县政府各部门、各直属机构：\n\n"
+        "为做好冬季防火工作，现将有关事项通知如下。\n\n"
+        "一、各乡镇要组织巡查。\n"
+    )
+    doc = parse(raw)
+    assert [(line.kind, line.text) for line in doc.header] == [
+        ("title", "某某县人民政府关于做好冬季防火工作的通知"),
+        ("addressee", "各乡镇人民政府，县政府各部门、各直属机构："),
+    ]
+    assert span(doc, doc.preamble) == "为做好冬季防火工作，现将有关事项通知如下。"
+    line = doc.line("addressee")
+    assert doc.text[line.start : line.end] == line.text
+
+
+def test_a_sentence_ending_in_a_colon_after_the_title_is_not_an_addressee() -> None:
+    raw = "某某县人民政府关于做好冬季防火工作的通知\n\n现将有关事项通知如下：\n\n一、各乡镇要组织巡查。\n"
+    doc = parse(raw)
+    assert [line.kind for line in doc.header] == ["title"]
+    assert span(doc, doc.preamble) == "现将有关事项通知如下："
