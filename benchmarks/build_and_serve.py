@@ -403,7 +403,8 @@ for _ in range(runs):
     graph, text = compile_document(doc_id, inputs, ns, register)
     row["compile"] = time.perf_counter() - t
     t = time.perf_counter(); materialise(graph, shared.ontology); row["materialise"] = time.perf_counter() - t
-    union = Graph(); union += shared.ontology; union += shared.register_graph(register_slugs(graph, ns)); union += graph
+    union = Graph(); union += shared.ontology; union += graph
+    union += shared.register_graph(register_slugs(graph, ns))
     t = time.perf_counter(); problems = quote_problems(union, ns); row["quotes"] = time.perf_counter() - t
     t = time.perf_counter(); report = validate_graph(union, shared.shapes)
     row["SHACL"] = time.perf_counter() - t
