@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class IngestResult:
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, the id it is already)
     failed: list[Failed] = field(default_factory=list)
     documents: int = 0  # in the folder after the run
+    agents: int = 0  # bodies and posts in its register after the run
+    modalities: Counter[str] = field(default_factory=Counter)  # of the provisions drafted and built
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,11 @@ def ingest(
     result.ingested = [item.doc_id for item in drafted]
     build_keeping_the_good(output, inputs, drafted, result, jobs, listener)
     result.documents = len(inputs.ids())
+    register = load_register(inputs.register)
+    result.agents = len(register.bodies) + len(register.posts)
+    built = set(result.ingested)
+    kept = [item for item in drafted if item.doc_id in built]
+    result.modalities = Counter(duty["modality"] for item in kept for duty in item.reading.get("duties", []))
     return result
 
 
