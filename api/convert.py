@@ -69,7 +69,7 @@ def duty(k: Knowledge, record: DutyRecord, via: str | None = None) -> models.Dut
 
 def body(k: Knowledge, agent_id: str) -> models.Body:
     agent = k.agents[agent_id]
-    children = [a for a in k.agents.values() if a.parent == agent_id]
+    children = [k.agents[child] for child in k.children.get(agent_id, ())]
     held = queries.duties_of(k, agent_id, include_parts=False)
     by_modality = {m: sum(h.duty.modality == m for h in held) for m in MODALITIES}
     relations = []

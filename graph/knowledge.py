@@ -252,6 +252,20 @@ class Knowledge:
         return {agent: tuple(records) for agent, records in held.items()}
 
     @cached_property
+    def children(self) -> dict[str, tuple[str, ...]]:
+        """Agent id → its units and posts (the agents whose parent it is), sorted by id."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for a in self.agents.values():
+            if a.parent:
+                found[a.parent].append(a.id)
+        return {parent: tuple(sorted(ids)) for parent, ids in found.items()}
+
+    @cached_property
+    def duty_position(self) -> dict[str, int]:
+        """Provision id → its place in `duties` (document order), to merge per-agent lists."""
+        return {duty_id: n for n, duty_id in enumerate(self.duties)}
+
+    @cached_property
     def undirected(self) -> nx.Graph:
         """The whole projection without direction, for neighbourhoods."""
         return nx.Graph(self.network.to_undirected())

@@ -103,8 +103,7 @@ def parts_of(k: Knowledge, agent_id: str) -> list[str]:
     """The units of a body, their units, and every post in any of them."""
     found, frontier = [], [agent_id]
     while frontier:
-        parent = frontier.pop(0)
-        children = sorted(a.id for a in k.agents.values() if a.parent == parent)
+        children = list(k.children.get(frontier.pop(0), ()))
         found += children
         frontier += children
     return found
@@ -135,12 +134,13 @@ def duties_of(
     """What a body must / may / is encouraged to do, with what falls to its units and posts."""
     agent(k, agent_id)
     holders = [agent_id, *(parts_of(k, agent_id) if include_parts else [])]
-    held = []
-    for record in k.duties.values():
-        actor = record.actor_id.split("/", 1)[-1]
-        if actor in holders and matches(record, modality, article, level):
-            held.append(HeldDuty(record, None if actor == agent_id else actor))
-    return held
+    held = [
+        HeldDuty(record, None if holder == agent_id else holder)
+        for holder in holders
+        for record in k.held_by.get(holder, ())
+        if matches(record, modality, article, level)
+    ]
+    return sorted(held, key=lambda h: k.duty_position[h.duty.id])  # in document order, as before
 
 
 # -- who is responsible for X ------------------------------------------------------------------

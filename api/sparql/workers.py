@@ -424,7 +424,9 @@ class WorkerPool:
 
     async def _ask(self, worker: _Worker, job: Job, deadline: float) -> Outcome:
         """Send the job, then wait for the answer in slices, watching the worker's memory."""
-        await self._started(worker, deadline)
+        if not worker.ready:  # the time limit is the query's: a worker loading the store first
+            await self._started(worker, deadline)  # (the first query, a replaced worker) does not eat it
+            deadline = max(deadline, time.monotonic() + self.timeout)
         worker.conn.send(job)
         while not await _readable(worker.conn, min(MEMORY_CHECK_SECONDS, deadline - time.monotonic())):
             if time.monotonic() >= deadline:
