@@ -33,6 +33,7 @@ from .routers import (
     duties,
     graph,
     linked_data,
+    overview,
     query_page,
     search,
     sparql,
@@ -175,7 +176,19 @@ def create_app(
     sparql.install(
         app, knowledge, timeout=sparql_timeout, memory_mib=sparql_memory_mib, public_url=public_url
     )
-    for module in (bodies, duties, documents, compare, search, graph, query_page, viz, linked_data, assets):
+    for module in (
+        bodies,
+        duties,
+        documents,
+        overview,
+        compare,
+        search,
+        graph,
+        query_page,
+        viz,
+        linked_data,
+        assets,
+    ):
         app.include_router(module.router)
     sparql_answers = getattr(app.state.sparql, "cache", None)
     if isinstance(sparql_answers, SizedLRU):  # its own budget, apart from cache_mib

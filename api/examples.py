@@ -33,6 +33,7 @@ SAMPLE_REQUESTS = {
     "procedures": "/api/procedures?limit=1",
     "leading_group": "/api/leading-group",
     "search": "/api/search?q=人才工作领导小组&limit=2",
+    "overview": "/api/overview?top=3",
     "compare": "/api/compare?first=party-talent-work-opinion&second=employment-promotion-opinion-2018",
 }
 

@@ -341,3 +341,30 @@ class Comparison(BaseModel):
     counts: dict[str, int] = Field(description="provisions by status, over every body")
     bodies: list[ComparedBody] = Field(description="every body charged in either, those with changes first")
     articles: list[AlignedArticle]
+
+
+class YearCount(BaseModel):
+    year: int | None = Field(description="None: the texts of these documents give no date")
+    documents: int
+
+
+class FormCount(BaseModel):
+    form_zh: str
+    form_en: str
+    documents: int
+
+
+class ChargedBody(BaseModel):
+    actor: ActorRef
+    provisions: int = Field(description="provisions it holds itself, across the corpus")
+    documents: int = Field(description="documents that charge it")
+
+
+class Overview(BaseModel):
+    documents: int
+    provisions: int
+    drafted: int = Field(description="provisions of readings drafted by ingest, not reviewed")
+    by_year: list[YearCount]
+    by_form: list[FormCount]
+    by_modality: dict[str, int]
+    most_charged: list[ChargedBody]

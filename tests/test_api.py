@@ -748,3 +748,23 @@ def test_documents_carry_what_their_texts_say_of_them_and_filter_by_it(
     assert [d["id"] for d in get(client, "/api/documents", q="talent work")["items"]] == [DOC]
     assert get(client, "/api/documents", kind="条例")["total"] == 0
     assert client.get("/api/documents", params={"year": "1066"}).status_code == 422
+
+
+def test_the_overview_counts_what_the_lists_hold(client: httpx.Client) -> None:
+    found = get(client, "/api/overview", top=3)
+    assert found["documents"] == get(client, "/api/documents", limit=1)["total"]
+    assert (
+        found["provisions"]
+        == get(client, "/api/duties", limit=1)["total"]
+        == sum(found["by_modality"].values())
+    )
+    assert sum(y["documents"] for y in found["by_year"]) == found["documents"]
+    assert sum(f["documents"] for f in found["by_form"]) == found["documents"]
+    charged = found["most_charged"]
+    assert (
+        len(charged) == 3 and charged[0]["provisions"] >= charged[1]["provisions"] >= charged[2]["provisions"]
+    )
+    first = charged[0]
+    held = get(client, "/api/duties", actor=first["actor"]["id"], limit=500)
+    assert held["total"] == first["provisions"]
+    assert len({d["source"]["document"] for d in held["items"]}) == first["documents"]

@@ -618,3 +618,13 @@ def test_the_compare_page_shows_two_documents_side_by_side(client: httpx.Client)
     assert len(everything) == sum(api["counts"].values())
     missing = client.get("/viz/compare", params={"first": DOC, "second": "no-such-document"})
     assert missing.status_code == 404 and "no-such-document" in missing.text
+
+
+def test_the_overview_page_draws_the_counts_as_bars(client: httpx.Client) -> None:
+    api = client.get("/api/overview", params={"top": 25}).json()
+    html = client.get("/viz/overview").text
+    assert f"{api['documents']} 份文件" in html
+    charged = re.findall(r'<th scope="row"><a class="keeps-lang" href="/viz/body/([^"]+)"', html)
+    assert charged == [c["actor"]["id"] for c in api["most_charged"]]
+    widths = [float(w) for w in re.findall(r'class="bar" style="width: ([\d.]+)%"', html)]
+    assert widths and max(widths) <= 85

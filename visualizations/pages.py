@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from dutygraph.graph import queries
 from dutygraph.graph.compare import Aligned, compare
 from dutygraph.graph.knowledge import Article, Document, DutyRecord, Knowledge
+from dutygraph.graph.overview import overview
 from dutygraph.graph.search import Hit, SearchError, SearchIndex
 
 from .graphs import GraphData, body_graph, duties_graph, held_count, mention_summaries, org_graph
@@ -782,3 +783,44 @@ def _compared_row(target: Target, words: Vocabulary, item: Aligned) -> dict:
         "first": side(item.first, first_pieces),
         "second": side(item.second, second_pieces),
     }
+
+
+# -- the corpus at a glance ------------------------------------------------------------------------
+
+
+def _bar_rows(items: list[tuple[str, int]]) -> list[dict]:
+    """(label, count) as rows of a bar chart: the longest bar (85%, its count beside it) is the
+    largest count."""
+    top = max((count for _, count in items), default=0) or 1
+    return [{"label": label, "count": count, "width": round(85 * count / top, 1)} for label, count in items]
+
+
+def overview_page(k: Knowledge, target: Target, words: Vocabulary, top: int = 25) -> str:
+    """/viz/overview: documents by form and year, provisions by modality, the bodies charged
+    most often, as bars (a person would rather look than read the numbers)."""
+    found = overview(k, top)
+    charged = _bar_rows([(c.agent, c.provisions) for c in found.most_charged])
+    for row, c in zip(charged, found.most_charged, strict=True):
+        agent = k.agents[c.agent]
+        row |= {
+            "label": {"zh": agent.label_zh, "en": agent.label_en},
+            "href": target.body(c.agent),
+            "documents": c.documents,
+        }
+    modality_labels = [f"{words.modalities[m]['zh']} {words.modalities[m]['en']}" for m in found.by_modality]
+    shared = _context(k, target, "overview", None, lambda doc: target.page("overview"), False)
+    return render(
+        "viz/overview.html",
+        target,
+        TEXT_STYLES,
+        ["viz/common.js"],
+        documents=found.documents,
+        provisions=found.provisions,
+        drafted=found.drafted,
+        modalities=_bar_rows(list(zip(modality_labels, found.by_modality.values(), strict=True))),
+        forms=_bar_rows([(f"{zh} {en}".strip() or "—", n) for zh, en, n in found.by_form]),
+        years=_bar_rows([(str(year) if year else "—", n) for year, n in found.by_year]),
+        charged=charged,
+        data_blocks=[shared.pop("page_block")],
+        **{**shared, "picker": None},
+    )

@@ -190,3 +190,8 @@ async def viz_compare(
         ("compare", first, second, unchanged),
         lambda k: _pages().compare_page(k, SERVED, _words(request), first, second, unchanged),
     )
+
+
+@router.get("/viz/overview")
+async def viz_overview(request: Request) -> Response:
+    return _page(request, ("overview",), lambda k: _pages().overview_page(k, SERVED, _words(request)))
