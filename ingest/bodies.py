@@ -17,15 +17,26 @@ from functools import cached_property, lru_cache
 from .lexicon import (
     ADVERBS,
     BODY_KINDS,
+    CLAUSE_CONJUNCTIONS,
+    DEFINING_WORDS,
     GENERIC_ADDRESSEES,
     GENERIC_PREFIXES,
+    GOVERNING_VERBS,
+    GUIDING_VERBS,
     LEVEL_PREFIXES,
     MODAL_FALSE_FRIENDS,
     MODALS,
+    NAME_OPENING_WORDS,
+    NEGATIONS,
     NOT_BODIES,
     NOT_BODY_ENDINGS,
+    PLACE_ENDINGS,
+    PREPOSITIONS,
+    SCOPE_OPENERS,
     SCOPE_PREFIXES,
+    TEXT_REFERENCES,
     VERBS,
+    WHOLE_WORDS,
 )
 
 PUNCTUATION = set("，。；：、！？,.;:!?（）()“”‘’《》【】「」 \n")
@@ -81,8 +92,15 @@ LEFT_WORDS = [
     "部分",
     "有的",
     "但",
+    "或者",
+    *GOVERNING_VERBS,
+    *CLAUSE_CONJUNCTIONS,
+    *DEFINING_WORDS,
+    *PREPOSITIONS,
 ]
 LEFT_WORDS_TUPLE = tuple(LEFT_WORDS)
+# what a name cannot open with, whatever stands before it
+WRONG_OPENINGS = (*LEFT_WORDS, *NEGATIONS, *TEXT_REFERENCES)
 MAX_NAME_CHARS = 20
 KIND_LAST_CHARS = {suffix[-1] for suffix, _, _ in BODY_KINDS}
 # single characters that end a name: prepositions and joiners
@@ -100,6 +118,7 @@ SCOPE_STARTS = (
     "县级",
     "乡镇",
     "任何",
+    *SCOPE_OPENERS,
 )
 # the words a name cannot begin inside of
 INSIDE_RE = re.compile(
@@ -107,7 +126,15 @@ INSIDE_RE = re.compile(
     + "|".join(
         re.escape(w)
         for w in sorted(
-            {*VERBS, *ADVERBS, *(w for w, _ in MODALS if len(w) > 1), *MODAL_FALSE_FRIENDS, "其中"},
+            {
+                *VERBS,
+                *ADVERBS,
+                *(w for w, _ in MODALS if len(w) > 1),
+                *MODAL_FALSE_FRIENDS,
+                "其中",
+                *WHOLE_WORDS,
+                *GOVERNING_VERBS,
+            },
             key=len,
             reverse=True,
         )
@@ -123,7 +150,7 @@ def _alternation(words: list[str]) -> re.Pattern[str]:
 
 VERB_RE = _alternation(VERBS)
 LEFT_RE = _alternation([*VERBS, *LEFT_WORDS, *(w for w, _ in MODALS)])
-RIGHT_RE = _alternation([*VERBS, *ADVERBS, *(w for w, _ in MODALS)])
+RIGHT_RE = _alternation([*VERBS, *ADVERBS, *(w for w, _ in MODALS), *GOVERNING_VERBS])
 
 
 @lru_cache(maxsize=512)
@@ -245,9 +272,16 @@ class Grammar:
                 break
             stop += 1
         span = text[position:stop]
-        opens_wrong = not span or position in _index(text)[2] or _starts_with_word(span, LEFT_WORDS_TUPLE)
-        if opens_wrong and not _starts_with_word(span, tuple(MODAL_FALSE_FRIENDS)):
+        opens_wrong = not span or position in _index(text)[2] or _opens_wrong(span)
+        # a name may open with a verb when the verb begins a kind of its own (申请人, 经营者,
+        # 研究机构): the person or body defined by what it does
+        if opens_wrong and (
+            not _starts_with_word(span, (*MODAL_FALSE_FRIENDS, *LONG_KINDS))
+            or _starts_with_word(span, GUIDING_WORDS)  # 要求X: a verb, though it looks like 要
+        ):
             return None
+        if self._verb_before_scope(span):
+            return None  # 持县级以上…: the name begins at the scope words
         inner = _inner_scope_start(span)
         if inner:
             stop = position + inner
@@ -272,6 +306,24 @@ class Grammar:
             return Found(position, name_end, words, *kind_of, confidence=0.6)
         return None
 
+    def _verb_before_scope(self, span: str) -> bool:
+        """One to three characters before words of level or scope (持县级以上…, 受任何…) that
+        are no level, scope, place or body words themselves (国务院有关…, 广东省其他…, 企业有关…)
+        are the verb that governs the body: the name begins at the scope words."""
+        for index in range(1, 4):
+            if not span.startswith(SCOPE_OPENERS, index):
+                continue
+            head = span[:index]
+            return not (
+                head in SCOPE_PREFIXES
+                or head in LEVEL_WORDS
+                or head in self.labels
+                or head.endswith(PLACE_ENDINGS)
+                or head.endswith(KIND_SUFFIXES)
+                or _starts_with_word(span, SCOPE_STARTS)
+            )
+        return False
+
     def _breaks_name(self, text: str, at: int) -> bool:
         """A name does not run over a modal word, a preposition, a joiner, or a verb that a
         kind does not follow at once (保障部 and 服务机构 are names; 开展职工 is not)."""
@@ -279,8 +331,12 @@ class Grammar:
             return True
         if find_modal_at(text, at) and not _inside_word(text, at):
             return True
+        if text.startswith(GOVERNING_VERBS, at) and not _inside_word(text, at):
+            return True  # 机构接受用人单位…: a body, then the verb whose object is another
         verb = _index(text)[0].get(at)
-        if verb is None or _inside_word(text, at) or any(text.startswith(k, at) for k, _, _ in BODY_KINDS):
+        # a kind as long as the verb at least: 委 of 委托 is no kind there
+        kind_here = any(text.startswith(k, at) and len(k) >= len(verb or "") for k, _, _ in BODY_KINDS)
+        if verb is None or _inside_word(text, at) or kind_here:
             return False  # 党组织: a kind that is also a verb (组织) ends the name, not breaks it
         after = at + len(verb)
         return not any(text.startswith(suffix, after) for suffix, _, _ in BODY_KINDS)
@@ -347,6 +403,19 @@ def _inner_scope_start(span: str) -> int:
         if span.startswith(("有关", "相关"), index) and span[index - 1] not in "各他":
             return index
     return 0
+
+
+LEVEL_WORDS = {p for p, _ in LEVEL_PREFIXES}
+KIND_SUFFIXES = tuple(suffix for suffix, _, _ in BODY_KINDS)
+GUIDING_WORDS = tuple(verb for verb, _ in GUIDING_VERBS)
+LONG_KINDS = tuple(suffix for suffix in KIND_SUFFIXES if len(suffix) >= 3)
+
+
+def _opens_wrong(span: str) -> bool:
+    """A name does not open with a preposition, a joiner, a governing verb, a negation or a
+    reference to the text (由…, 并…, 接受…, 不…, 本办法所称…), save with a word of its own
+    that only begins like one (有关部门, 其他组织, 经营者)."""
+    return _starts_with_word(span, WRONG_OPENINGS) and not _starts_with_word(span, NAME_OPENING_WORDS)
 
 
 def _starts_with_word(span: str, words: tuple[str, ...]) -> bool:

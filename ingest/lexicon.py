@@ -921,3 +921,167 @@ GENERIC_PREFIXES = ("其他", "")
 
 # Levels (README): ranked county 1 … central 4.
 LEVELS = ["central", "provincial", "prefectural", "county"]
+
+# --- where a body's name may begin (bodies.py) ----------------------------------------------
+
+# Words whose first character is also a preposition, a joiner or a particle that a name may
+# follow (有, 其, 或, 在, 经, 是, 交 …), and that are words of their own: a name is never cut
+# after that first character (有关部门 is a body, 关部门 never is; 或者其他 is not …者其他).
+WHOLE_WORDS = (
+    "有关",
+    "有限",
+    "其他",
+    "其余",
+    "其所",
+    "或者",
+    "或是",
+    "所在地",
+    "所在",
+    "是指",
+    "是否",
+    "经营",
+    "经济",
+    "经办",
+    "经纪",
+    "经销",
+    "经过",
+    "经常",
+    "交通",
+    "交易",
+    "同级",
+    "同业",
+    "同类",
+    "和平",
+    "对外",
+    "报社",
+    "报刊",
+    "被告",
+    "被保险",
+    "被征地",
+    "被监护",
+    "给水",
+    "从业",
+    "从事",
+    "在职",
+    "在校",
+    "在岗",
+    "为了",
+    "由于",
+    "对于",
+    "即将",
+    "将来",
+    "以上",
+    "以下",
+    "以外",
+    "以内",
+    "以来",
+    "以后",
+    "以前",
+    "以便",
+    "以免",
+    "自治",
+    "自然",
+    "自行",
+    "关于",
+    "根据",
+    "当地",
+)
+# Of these, the words a body's name may open with (有关部门, 其他组织, 经营者, 有限公司).
+NAME_OPENING_WORDS = (
+    "有关",
+    "有限",
+    "其他",
+    "其余",
+    "所在地",
+    "经营",
+    "经济",
+    "经办",
+    "经纪",
+    "经销",
+    "交通",
+    "交易",
+    "同级",
+    "同业",
+    "同类",
+    "和平",
+    "对外",
+    "报社",
+    "报刊",
+    "被告",
+    "被保险",
+    "被征地",
+    "被监护",
+    "给水",
+    "从业",
+    "在职",
+    "在校",
+    "在岗",
+    "自治",
+    "自然",
+    "当地",
+)
+# Verbs whose object is a body (接受X的监督, 征得X同意, 阻碍X执行职务): the name begins after
+# them, and a verb + body is the body, the verb left to the clause. Not 协商: one 与X协商,
+# the body stands before it.
+GOVERNING_VERBS = (
+    "接受",
+    "征得",
+    "包括",
+    "阻碍",
+    "阻挠",
+    "拒绝",
+    "成立",
+    "决定",
+    "抄送",
+    "抄报",
+    "请求",
+    "会商",
+    "商请",
+    "书面通知",
+    "书面告知",
+)
+# Prepositions a name may follow but never opens with (根据X的要求, 以X名义, 自X起).
+PREPOSITIONS = ("根据", "对于", "关于", "基于", "除", "以", "于", "自")
+# A name does not open with a negation (不受X干涉: X is the body, 不受 the clause's).
+NEGATIONS = ("不", "未", "没有", "毋")
+# Conjunctions of clauses: a name does not open with one (并报X批准: X is the body).
+CLAUSE_CONJUNCTIONS = ("并且", "并", "而且", "而", "且")
+# The words a text defines a body with (本办法所称X, 以下简称X, 是指X): X is the body.
+DEFINING_WORDS = ("所称", "简称", "统称", "以下称", "是指", "系指")
+# References to the text itself: a name does not open with them (本条例所称…, 前款规定的…).
+TEXT_REFERENCES = (
+    "本条例",
+    "本办法",
+    "本规定",
+    "本细则",
+    "本法",
+    "本条",
+    "本款",
+    "本章",
+    "前款",
+    "前条",
+    "以下",
+)
+# Words of level or scope that open a body's name; one to three characters before them that
+# are not themselves level, scope, place or body words are the verb governing the body
+# (持县级以上…, 受任何…).
+SCOPE_OPENERS = (
+    "县级以上",
+    "设区的市",
+    "市级以上",
+    "省级以上",
+    "地方各级",
+    "各级",
+    "任何",
+    "有关",
+    "相关",
+    "其他",
+    "所在地",
+    "上一级",
+    "上级",
+    "同级",
+    "本级",
+    "当地",
+)
+# the last characters of a place's name (广东省, 某某市): a place before a scope word is the body's
+PLACE_ENDINGS = tuple("省市县区乡镇村州盟旗")

@@ -434,3 +434,58 @@ def test_a_ban_word_inside_a_phrase_does_not_make_everyone_the_actor(register: R
     )
     actors = {proposed_zh(reading).get(d["actor"], d["actor"]) for d in reading["duties"]}
     assert "任何单位和个人" not in actors
+
+
+# --- where a body's name begins (benchmarks/register_noise.py measures these at corpus scale) ---
+
+
+def names(register: Register, sentence: str) -> list[str]:
+    return [found.words for found in Linker(register).grammar().find(sentence)]
+
+
+def test_a_name_is_not_cut_inside_a_word(register: Register) -> None:
+    # 有关, 其他, 或者, 所在地 are words: a name never begins after their first character
+    assert names(register, "材料应当报请其他有关部门复核。") == ["其他有关部门"]
+    assert names(register, "须先征得有关单位同意。") == ["有关单位"]
+    assert "代理人" in names(register, "申请人或者其代理人应当当面签字。")
+    found = names(register, "由所在地县级以上地方人民政府渔业主管部门核发。")
+    assert found == ["所在地县级以上地方人民政府渔业主管部门"]
+
+
+def test_a_verb_may_open_a_kind_of_its_own(register: Register) -> None:
+    # 申请人, 经营者, 使用者: the person named by what it does, though the words open with a verb
+    assert names(register, "申请人或者其代理人应当当面签字。") == ["申请人", "代理人"]
+    assert names(register, "经营者应当公开收费标准。") == ["经营者"]
+
+
+def test_a_verb_before_a_body_is_left_to_the_clause(register: Register) -> None:
+    # 持 / 接受 / 要求 + body: the body is named, the verb belongs to the clause
+    assert names(register, "持县级以上人民政府颁发的证明。") == ["县级以上人民政府"]
+    assert names(register, "学校可以接受用人单位的委托。")[-1] == "用人单位"
+    assert names(register, "要求用人单位提供工资清单。") == ["用人单位"]
+    # a body, then a verb whose object is another body: two names, not one
+    assert names(register, "行业协会接受用人单位委托开展培训。") == ["行业协会", "用人单位"]
+
+
+def test_negations_conjunctions_and_prepositions_do_not_open_a_name(register: Register) -> None:
+    assert names(register, "依法独立行使职权，不受任何单位和个人的干预。") == ["任何单位和个人"]
+    assert names(register, "编制方案，并报省级人民政府备案。") == ["省级人民政府"]
+    assert names(register, "根据投资者的申请办理登记。") == ["投资者"]
+
+
+def test_a_definition_names_the_body_it_defines(register: Register) -> None:
+    # 本规定所称X / 以下简称X / 是指X: X is the body, not the words of the definition
+    assert names(register, "本规定所称经营者，是指提供服务的企业。") == ["经营者", "企业"]
+    assert names(register, "全市的物业行业协会（以下简称专业协会）负责培训。")[-1] == "专业协会"
+
+
+def test_a_draft_proposes_no_name_that_opens_with_a_cut_word_or_a_verb(register: Register) -> None:
+    reading = draft(
+        register,
+        "县级以上人民政府要将方案报请其他有关部门审核，并接受用人单位的监督。"
+        "有关单位须征得所在地乡镇人民政府同意。",
+    )
+    proposed = [str(entry["zh"]) for entry in reading.get("register", [])]
+    assert proposed, "the draft proposes the bodies the register lacks"
+    for words in proposed:
+        assert not words.startswith(("他", "关", "者", "地", "并", "接受", "征得")), words
