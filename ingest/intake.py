@@ -32,7 +32,7 @@ import yaml
 from pypinyin import lazy_pinyin
 
 from dutygraph.errors import DutygraphError
-from dutygraph.ontology.annotations import load_register
+from dutygraph.ontology.annotations import load_register, parse_yaml
 from dutygraph.ontology.build import (
     INPUTS_FOLDER,
     PACKAGE_DIR,
@@ -205,14 +205,14 @@ class Inputs:
 
     def metas(self) -> list[dict]:
         """The `.meta.yaml` of every text here."""
-        return [yaml.safe_load(p.read_text("utf-8")) for p in sorted(self.sources.glob("*.meta.yaml"))]
+        return [parse_yaml(p.read_text("utf-8")) for p in sorted(self.sources.glob("*.meta.yaml"))]
 
     def reviewed(self, doc_id: str) -> bool:
         """Its reading is no longer the draft ingest wrote: a person marked it curated."""
         path = self.annotations / f"{doc_id}.yaml"
         if not path.is_file():
             return False
-        return (yaml.safe_load(path.read_text("utf-8")) or {}).get("reading", "curated") != "draft"
+        return (parse_yaml(path.read_text("utf-8")) or {}).get("reading", "curated") != "draft"
 
     def ids(self) -> set[str]:
         return {p.name.removesuffix(".meta.yaml") for p in self.sources.glob("*.meta.yaml")}
@@ -233,7 +233,7 @@ class Inputs:
     def add_proposals(self, proposals: list[dict]) -> None:
         """New draft entries into the register, each id once (the first proposal of an id
         wins: the same words give the same id)."""
-        register = yaml.safe_load(self.register.read_text("utf-8"))
+        register = parse_yaml(self.register.read_text("utf-8"))
         have = {entry["id"] for entry in (*register.get("bodies", []), *register.get("posts", []))}
         added = False
         for entry in proposals:

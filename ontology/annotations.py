@@ -355,9 +355,19 @@ def _entry_name(data: Any, location: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+# libyaml's parser where PyYAML was built with it (its wheels are): the pure-Python one took
+# 24 s of the 37 s a corpus ingest with nothing to do spent reading its 1,450 YAML files
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text → Python values, safely (no tags beyond the standard ones)."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise AnnotationError(path, "(file)", "file not found") from error
     except UnicodeDecodeError as error:
