@@ -795,5 +795,8 @@ def read_knowledge(store: Store) -> Knowledge:
 
 
 def load_knowledge(folder: Path = DEFAULT_BUILD_DIR) -> Knowledge:
-    """The knowledge of a built folder, through an embedded store loaded from it."""
-    return read_knowledge(EmbeddedStore.from_folder(folder))
+    """The knowledge of a built folder, through an embedded store loaded from it; the records
+    are kept in the folder's cache/ for the next start (graph/snapshot.py)."""
+    from .snapshot import snapshot_knowledge  # it imports this module's records
+
+    return snapshot_knowledge(EmbeddedStore.from_folder(folder), folder / "cache", read_knowledge)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +20,15 @@ SOURCE = PACKAGE_DIR / "sources" / "party-talent-work-opinion.txt"
 READING = PACKAGE_DIR / "annotations" / "party-talent-work-opinion.yaml"
 
 
+CACHE_ENV = "DUTYGRAPH_CACHE"  # where `serve --store` keeps its knowledge snapshots
+
+
 def pytest_configure(config: pytest.Config) -> None:
     store_kind()  # a DUTYGRAPH_TEST_STORE we do not know is a usage error, before any test
+    # the servers the tests start keep their snapshots here, not in the user's ~/.cache
+    if CACHE_ENV not in os.environ:
+        cache = os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="dutygraph-test-cache-")
+        config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
