@@ -1,5 +1,6 @@
 """How the app is served: uvicorn with an HTTP protocol that protects the server from its
-clients, and the listening sockets bound before anything else starts.
+clients, the listening sockets bound before anything else starts, and (`serve --workers N`)
+N forked server processes on those sockets under a supervising one (ServerProcesses).
 
 uvicorn's httptools protocol waits forever for a request that never completes (it has a
 keep-alive timeout only between requests), accepts connections until the process runs out
@@ -22,13 +23,20 @@ adds, per connection:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
+import os
 import re
 import resource
+import signal
 import socket
-from collections.abc import Sequence
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import httptools
 import orjson
@@ -294,23 +302,257 @@ def raise_descriptor_limit() -> int:
     return soft
 
 
-def serve(app: Any, sockets: list[socket.socket], limits: Limits) -> bool:
-    """Serve `app` on already bound `sockets` until interrupted; False if it could not start
-    (uvicorn has logged why)."""
+def _configured(app: Any, limits: Limits) -> uvicorn.Config:
+    """uvicorn's configuration of `app` (it sets up the log: log only after it), with the
+    connection cap lowered to what the limit of open files allows."""
     descriptors = raise_descriptor_limit()
     wanted = limits.max_connections
     if descriptors != resource.RLIM_INFINITY and wanted > descriptors - RESERVED_DESCRIPTORS:
         limits = Limits(limits.request_timeout, max(1, descriptors - RESERVED_DESCRIPTORS))
-    # uvicorn.Config sets up the log: log only after it
     config = uvicorn.Config(app, http=protocol_class(limits), log_level="info", access_log=True)
     if limits.max_connections < wanted:
         logger.warning(
             "at most %d connections: the limit of open files is %d", limits.max_connections, descriptors
         )
+    return config
+
+
+def _nothing() -> None:
+    pass
+
+
+def serve(
+    app: Any,
+    sockets: list[socket.socket],
+    limits: Limits,
+    workers: int = 1,
+    *,
+    before_fork: Callable[[], None] = _nothing,
+    after_serving: Callable[[], None] = _nothing,
+) -> bool:
+    """Serve `app` on already bound `sockets` until interrupted; False if it could not start
+    (uvicorn has logged why). With `workers` > 1, that many forked processes serve it (see
+    ServerProcesses): `before_fork` runs once in this process before the first fork,
+    `after_serving` in each server process once it has stopped."""
+    config = _configured(app, limits)
     for sock in sockets:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         logger.info("dutygraph running on http://%s:%d (Press CTRL+C to quit)", shown, port)
-    server = uvicorn.Server(config)
-    server.run(sockets=sockets)
-    return server.started
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run(sockets=sockets)
+        return server.started
+    before_fork()
+    return ServerProcesses(config, sockets, workers, after_serving).run()
+
+
+# several server processes
+
+
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+SUPERVISED_SIGNALS = STOP_SIGNALS | {signal.SIGCHLD}
+STARTUP_FAILED = 3  # a server process whose server did not start (uvicorn's own exit code for it)
+QUICK_EXIT_SECONDS = 5.0  # a process that lived less is replaced after a growing delay
+MAX_RESTART_DELAY = 30.0
+PARENT_CHECK_SECONDS = 1.0
+ORPHAN_GRACE_SECONDS = 10.0  # an orphaned server process stops gracefully, or is ended after this
+
+
+def exit_cause(code: int) -> str:
+    """What `os.waitstatus_to_exitcode` says of a process, in words."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
+
+
+def _stop_with_parent(parent: int) -> None:
+    """In a server process: once the supervising process is gone (killed, say), stop as on
+    SIGTERM, and end for good if that takes longer than ORPHAN_GRACE_SECONDS."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    logger.warning("server process %d: its supervising process %d is gone, stopping", os.getpid(), parent)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(1)
+
+
+class ServerProcesses:
+    """`count` server processes forked from this one, all accepting on the same listening
+    sockets, and their supervision; this process serves nothing itself.
+
+    They are forked after the knowledge is loaded and the app created, and before any event
+    loop, thread or SPARQL worker exists (create_app starts none: the worker pool starts on
+    the first query, in each process), so each starts from the same memory, shared
+    copy-on-write, and owns everything it later starts. A replacement is forked from the same
+    untouched state, which is why this process does not serve: once it had run an event loop
+    and threads it could no longer be forked safely.
+
+    This process blocks the signals it waits for and takes them with sigtimedwait, so that no
+    handler interrupts it midway through a fork or a reap: SIGTERM or SIGINT stops every
+    server process with SIGTERM (uvicorn's graceful stop; a second SIGINT is passed on,
+    uvicorn's forced one) and returns once they have exited; a process that exits on its own
+    is logged and forked again (after a growing delay when it keeps exiting within seconds),
+    except one whose server could not start, which stops them all. Each server process stops
+    when this one is gone."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        sockets: list[socket.socket],
+        count: int,
+        after_serving: Callable[[], None],
+    ) -> None:
+        self.config = config
+        self.sockets = sockets
+        self.count = count
+        self.after_serving = after_serving
+        self.parent = os.getpid()
+        self.children: dict[int, float] = {}  # pid → when it was forked (time.monotonic)
+        self.replacements: list[float] = []  # when each process still to be forked again may be
+        self._quick_exits = 0
+        self._mask: set[signal.Signals] = set()
+
+    def run(self) -> bool:
+        """Serve until stopped; False if a server could not start."""
+        # what every process would do first, done once here so that its memory is shared too
+        self.config.load()
+        # a collection in a server process writes into the header of each object it visits,
+        # which copies that object's page: the objects made so far it is to leave alone (as
+        # Python's gc.freeze documentation advises before a fork without exec)
+        gc.freeze()
+        self._mask = signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED_SIGNALS)
+        try:
+            for _ in range(self.count):
+                self._fork()
+            logger.info("%d server processes: %s", self.count, ", ".join(str(pid) for pid in self.children))
+            return self._supervise()
+        finally:
+            for pid in self.children:  # only left after a failure of this process
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
+
+    # the server processes
+
+    def _fork(self) -> int:
+        for stream in (sys.stdout, sys.stderr):  # else what is buffered is written twice
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            self._child()
+        self.children[pid] = time.monotonic()
+        return pid
+
+    def _child(self) -> NoReturn:
+        """The life of a forked server process; it never returns into the caller's code."""
+        code = 1
+        try:
+            code = self._serve_here()
+        except BaseException:
+            logger.exception("server process %d failed", os.getpid())
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+
+    def _serve_here(self) -> int:
+        server = uvicorn.Server(self.config)
+        # uvicorn installs its own handlers while it serves and afterwards raises the signals
+        # it caught again: to these, which only tell it (again) to stop. One arriving before
+        # it serves stops it as soon as it has started.
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, server.handle_exit)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
+        threading.Thread(
+            target=_stop_with_parent, args=(self.parent,), name="stop-with-parent", daemon=True
+        ).start()
+        try:
+            server.run(sockets=self.sockets)
+        except SystemExit:  # uvicorn's way out when it cannot start serving on the sockets
+            return 1 if server.started else STARTUP_FAILED
+        finally:
+            self.after_serving()
+        return 0 if server.started else STARTUP_FAILED
+
+    # supervision
+
+    def _supervise(self) -> bool:
+        while True:
+            now = time.monotonic()
+            wait = min([PARENT_CHECK_SECONDS, *(due - now for due in self.replacements)])
+            received = signal.sigtimedwait(SUPERVISED_SIGNALS, max(wait, 0.01))
+            if not self._reap(stopping=False):
+                self._stop()
+                return False
+            if received is not None and received.si_signo in STOP_SIGNALS:
+                self._stop()
+                return True
+            self._fork_due_replacements()
+
+    def _reap(self, stopping: bool) -> bool:
+        """Collect the server processes that have exited and plan their replacement (unless
+        `stopping`); False if one could not start its server."""
+        started = True
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            forked = self.children.pop(pid, None)
+            if forked is None or stopping:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            if code == STARTUP_FAILED:
+                logger.error("server process %d could not start its server: stopping", pid)
+                started = False
+                continue
+            delay = self._restart_delay(time.monotonic() - forked)
+            logger.warning(
+                "server process %d %s; starting another%s",
+                pid,
+                exit_cause(code),
+                f" in {delay:g} s" if delay else "",
+            )
+            self.replacements.append(time.monotonic() + delay)
+        return started
+
+    def _restart_delay(self, lived: float) -> float:
+        if lived >= QUICK_EXIT_SECONDS:
+            self._quick_exits = 0
+            return 0.0
+        self._quick_exits += 1
+        return min(MAX_RESTART_DELAY, 0.5 * 2 ** (self._quick_exits - 1))
+
+    def _fork_due_replacements(self) -> None:
+        now = time.monotonic()
+        due = [when for when in self.replacements if when <= now]
+        self.replacements = [when for when in self.replacements if when > now]
+        for _ in due:
+            logger.info("server process %d started", self._fork())
+
+    def _stop(self) -> None:
+        """SIGTERM to every server process, then wait until each has exited; a SIGINT while
+        waiting (a second Ctrl-C) is passed on: uvicorn then stops without waiting for
+        connections to close."""
+        self.replacements.clear()
+        if self.children:
+            logger.info("stopping %d server processes", len(self.children))
+        self._signal_children(signal.SIGTERM)
+        while self.children:
+            received = signal.sigtimedwait(SUPERVISED_SIGNALS, PARENT_CHECK_SECONDS)
+            self._reap(stopping=True)
+            if received is not None and received.si_signo == signal.SIGINT:
+                self._signal_children(signal.SIGINT)
+
+    def _signal_children(self, signum: int) -> None:
+        for pid in self.children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)

@@ -264,19 +264,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     limits = Limits(request_timeout=args.request_timeout, max_connections=args.max_connections)
-    return 0 if serve(app, sockets, limits) else EXIT_FAILED
+    served = serve(
+        app,
+        sockets,
+        limits,
+        args.workers,
+        before_fork=knowledge.store.drop_connections,  # no socket shared by two processes
+        after_serving=app.state.sparql.close,  # each process's own query workers, if it started any
+    )
+    return 0 if served else EXIT_FAILED
 
 
 def _served_knowledge(args: argparse.Namespace):  # -> Knowledge
     """What `serve` answers from: the built folder (--data), or a remote store (--store)."""
     from dutygraph.graph.knowledge import load_knowledge, read_knowledge
+    from dutygraph.graph.snapshot import remote_snapshot_folder, snapshot_knowledge
     from dutygraph.graph.store import remote_store
 
     if args.store is None and args.store_query is None:
         return load_knowledge(args.data)
     # the server's start-up reads everything: the store's own per-query limit applies, not ours
     store = remote_store(args.store, query_url=args.store_query, timeout=args.sparql_timeout)
-    return read_knowledge(store)
+    return snapshot_knowledge(store, remote_snapshot_folder(store.name), read_knowledge)
 
 
 def cmd_viz(args: argparse.Namespace) -> int:

@@ -152,6 +152,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "DUTYGRAPH_STORE_USER / DUTYGRAPH_STORE_PASSWORD); instead of --data",
     )
     parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="server processes answering on the same port, forked once the knowledge is loaded "
+        "(its memory shared until written) and restarted when one dies (default: %(default)s)",
+    )
+    parser.add_argument(
         "--cache-mib",
         type=positive_int,
         default=64,

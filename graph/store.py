@@ -170,6 +170,11 @@ class Store(Protocol):
         """Make the store hold exactly the graphs of a built dataset (a folder, or its `.nq`)."""
         ...
 
+    def drop_connections(self) -> None:
+        """Close the connections kept open to the store (before a server forks, so that no
+        two processes share a socket); the store opens new ones when next asked."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -323,6 +328,9 @@ class EmbeddedStore:
             for done, name in enumerate(names, start=1):
                 progress(done, len(names), name)
 
+    def drop_connections(self) -> None:
+        pass  # in this process's memory: no connections
+
     def close(self) -> None:
         pass
 
@@ -400,6 +408,7 @@ class RemoteStore:
         self.gsp_url = gsp_url
         self.timeout = timeout
         self.load_timeout = load_timeout
+        self._auth = auth
         self._client = httpx.Client(auth=auth, timeout=timeout, follow_redirects=False)
         self._graphs: list[str] | None = None
 
@@ -421,6 +430,13 @@ class RemoteStore:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+    def drop_connections(self) -> None:
+        import httpx
+
+        # a closed httpx client cannot be reopened: a new one, with the same settings
+        self._client.close()
+        self._client = httpx.Client(auth=self._auth, timeout=self.timeout, follow_redirects=False)
 
     def close(self) -> None:
         self._client.close()
