@@ -113,7 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=1024,
         metavar="MIB",
-        help="memory limit of each SPARQL query worker, in MiB (default: %(default)s)",
+        help="memory a SPARQL query may use beyond the store its worker holds, in MiB (default: %(default)s)",
     )
     parser.add_argument(
         "--public-url",

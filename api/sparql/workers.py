@@ -270,6 +270,9 @@ class _Worker:
         self.conn = conn
         self.ready = False
         self.idle_since = time.monotonic()
+        # its resident memory once it holds the store: the memory limit counts what a query
+        # adds to it, so a corpus whose store alone is larger than the limit is still served
+        self.holding = 0
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -305,8 +308,9 @@ class WorkerPool:
     `size` workers are kept; when every one stays busy (runaway queries, say) more are started,
     up to `max_size`, so that a cheap query still finds one within about a second; the extra
     ones stop after `SPARE_IDLE_SECONDS` idle. A query's deadline counts from the request's
-    arrival, waiting for a worker included. A worker whose resident memory passes
-    `memory_bytes` is killed and its query answered MemoryLimit."""
+    arrival, waiting for a worker included. A worker whose resident memory grows more than
+    `memory_bytes` past what it held once it had loaded the store is killed and its query
+    answered MemoryLimit."""
 
     def __init__(
         self, settings: WorkerSettings, *, size: int, max_size: int, timeout: float, memory_bytes: int
@@ -421,6 +425,7 @@ class WorkerPool:
         except (EOFError, OSError) as error:
             raise self._failed(worker, "while starting") from error
         worker.ready = True
+        worker.holding = _resident_bytes(worker.process.pid or 0)
 
     async def _ask(self, worker: _Worker, job: Job, deadline: float) -> Outcome:
         """Send the job, then wait for the answer in slices, watching the worker's memory."""
@@ -433,12 +438,12 @@ class WorkerPool:
                 raise QueryTimeout(
                     f"the query ran longer than the {self.timeout:g} s time limit and was stopped"
                 )
-            if _resident_bytes(worker.process.pid or 0) > self.memory_bytes:
+            if _resident_bytes(worker.process.pid or 0) - worker.holding > self.memory_bytes:
                 log.warning(
                     "SPARQL query worker %s passed its memory limit and was stopped", worker.process.pid
                 )
                 raise MemoryLimit(
-                    f"the query needed more than the {self.memory_bytes // MIB} MiB a query worker may use "
-                    "and was stopped: narrow it (a LIMIT does not bound ORDER BY or GROUP BY)"
+                    f"the query needed more than the {self.memory_bytes // MIB} MiB a query may use beyond "
+                    "the store and was stopped: narrow it (a LIMIT does not bound ORDER BY or GROUP BY)"
                 )
         return worker.conn.recv()
