@@ -296,7 +296,7 @@ class Reader:
         self.prefixes = PREFIXES.format(dg=ns.ontology)
 
     def rows(self, body: str) -> list[Row]:
-        return self.store.select(self.prefixes + body, timeout=120.0)
+        return self.store.select(self.prefixes + body, timeout=120.0, data_vocabulary=True)
 
     def id(self, row: Row, name: str) -> str:
         """The id people see of the IRI bound to `name` ('' when unbound)."""
@@ -326,6 +326,7 @@ def namespaces_of(store: Store) -> Namespaces:
         + "SELECT ?ontology ?data WHERE { ?o vann:preferredNamespaceUri ?ontology . "
         "?r void:uriSpace ?data }",
         timeout=30.0,
+        data_vocabulary=True,
     )
     if len(rows) != 1:
         raise StoreError(store.name, "holds no dutygraph build (no ontology and register namespaces found)")

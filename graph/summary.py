@@ -33,7 +33,8 @@ def class_counts(k: Knowledge) -> dict[str, int]:
     }
     values = " ".join(f"<{cls}>" for cls in classes.values())
     rows = k.store.select(
-        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {values} }} ?s a ?c }} GROUP BY ?c"
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {values} }} ?s a ?c }} GROUP BY ?c",
+        data_vocabulary=True,
     )
     counts = {row["c"].value: int(row["n"].value) for row in rows}
     return {name: counts.get(str(cls), 0) for name, cls in classes.items()}

@@ -111,6 +111,26 @@ def test_select_gives_the_same_rows(embedded: EmbeddedStore, remote: RemoteStore
         assert unordered(got) == unordered(expected)
 
 
+@pytest.mark.parametrize("query", [q for q in SELECTS if "GRAPH" not in q])
+def test_a_data_vocabulary_question_gives_the_same_rows_from_oxigraphs_union(
+    embedded: EmbeddedStore, remote: RemoteStore, query: str
+) -> None:
+    expected = embedded.select(query)
+    got = remote.select(query, data_vocabulary=True)
+    assert unordered(got) == unordered(expected)
+
+
+def test_only_a_data_vocabulary_question_is_asked_of_oxigraphs_union(remote: RemoteStore) -> None:
+    """The union is Oxigraph's whole store, our metadata graph included: what a question that
+    says it matches only the data's vocabulary trades for not listing every graph."""
+    ours = f"ASK {{ GRAPH <{META_GRAPH}> {{ ?s ?p ?o }} }}"
+    assert remote.ask(ours) is False
+    assert remote.ask(ours, data_vocabulary=True) is True
+    listed = RemoteStore(remote.query_url, remote.gsp_url)  # not said to be Oxigraph: no union
+    with listed:
+        assert listed.ask(ours, data_vocabulary=True) is False
+
+
 def test_rows_are_typed_terms(embedded: EmbeddedStore, remote: RemoteStore) -> None:
     query = SELECTS[0]
     for store in (embedded, remote):

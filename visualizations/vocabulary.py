@@ -55,7 +55,7 @@ def preferred_labels(k: Knowledge, nodes: list[URIRef]) -> dict[str, Bilingual]:
         "?node <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
     )
     found: dict[str, Bilingual] = {str(node): {"zh": "", "en": ""} for node in nodes}
-    for row in k.store.select(query):
+    for row in k.store.select(query, data_vocabulary=True):
         label = row["label"]
         language = getattr(label, "language", None)
         if language in ("zh", "en") and not found[row["node"].value][language]:

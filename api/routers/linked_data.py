@@ -430,7 +430,8 @@ def _known_paths(request: Request, k: Knowledge) -> list[str]:
     if found is None:
         data = k.ns.data
         rows = k.store.select(
-            f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{data}")) }}'
+            f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{data}")) }}',
+            data_vocabulary=True,
         )
         found = state.linked_data_paths = sorted(row["s"].value.removeprefix(data) for row in rows)
     return found
