@@ -120,7 +120,7 @@ def document(k: Knowledge, doc: Document) -> models.Document:
     return shaped(
         models.Document,
         doc,
-        duty_count=sum(r.document == doc.id for r in k.duties.values()),
+        duty_count=len(k.in_document.get(doc.id, ())),
         articles=[shaped(models.ArticleSummary, a) for a in doc.articles],
         events=[shaped(models.DocumentEvent, e) for e in doc.events],
     )

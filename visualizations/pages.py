@@ -434,8 +434,7 @@ def document_data(k: Knowledge, document: Document, words: Vocabulary) -> dict:
             "article": r.article,
             "reading": r.reading,
         }
-        for r in k.duties.values()
-        if r.document == document.id
+        for r in k.in_document.get(document.id, ())
     }
     return {
         "id": document.id,
@@ -525,7 +524,7 @@ def documents_page(k: Knowledge, target: Target) -> str:
 def index_page(k: Knowledge, target: Target, document: str | None = None) -> str:
     """The start page, for all documents or one (its counts, its pages)."""
     target = _page_target(target, document)
-    duties = [r for r in k.duties.values() if not document or r.document == document]
+    duties = list(k.in_document.get(document, ())) if document else list(k.duties.values())
     named = {
         a.id for a in k.agents.values() if not document or queries.named_or_charged_in(k, a.id, (document,))
     }

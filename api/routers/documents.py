@@ -56,9 +56,11 @@ async def list_documents(
             and all(word in doc.title_zh or word.lower() in doc.title_en.lower() for word in words)
         )
 
-    return ctx.respond(
-        lambda: page([convert.document(k, d) for d in k.documents.values() if wanted(d)], limit, offset),
-    )
+    def produce() -> dict:
+        listed = page([d for d in k.documents.values() if wanted(d)], limit, offset)
+        return listed | {"items": [convert.document(k, d) for d in listed["items"]]}
+
+    return ctx.respond(produce)
 
 
 @router.get("/{doc_id}", response_model=models.Document, responses=example("document"))
@@ -84,9 +86,7 @@ async def get_article(ctx: Ctx, doc_id: DocId, number: Annotated[int, Path(ge=0,
         raise queries.UnknownId("article", str(number), queries.closest(str(number), numbers))
 
     def produce() -> models.Article:
-        duties = [
-            convert.duty(k, r) for r in k.duties.values() if r.document == doc_id and r.article == number
-        ]
+        duties = [convert.duty(k, r) for r in k.in_document.get(doc_id, ()) if r.article == number]
         return convert.shaped(models.Article, found, duties=duties)
 
     return ctx.respond(produce)
