@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -34,7 +35,7 @@ from .errors import ProtocolError
 
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
-WORKER_STARTUP_TIMEOUT = 60.0
+WORKER_STARTUP_TIMEOUT = 180.0  # the whole corpus loads in 20-40 s; a dead worker is seen at once
 EVALUATION_STACK_BYTES = 512 * 1024 * 1024
 MEMORY_CHECK_SECONDS = 0.05  # how often a busy worker's memory is read (a runaway grows ~1 GB/s)
 SPARE_AFTER_SECONDS = 0.25  # every worker busy this long: start another
@@ -269,16 +270,21 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.ready = False
-        self.idle_since = time.monotonic()
+        self.started = self.idle_since = time.monotonic()
         # its resident memory once it holds the store: the memory limit counts what a query
         # adds to it, so a corpus whose store alone is larger than the limit is still served
         self.holding = 0
+
+    def loading(self) -> bool:
+        """Still loading the store: its "ready" neither read nor waiting in the pipe."""
+        return not self.ready and self.process.is_alive() and not self.conn.poll(0)
 
     def stop(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        with contextlib.suppress(OSError):  # closed already, by a stop racing this one
+            self.conn.close()
 
 
 async def _readable(conn: Connection, timeout: float) -> bool:
@@ -320,6 +326,7 @@ class WorkerPool:
         self.max_size = max(size, max_size)
         self.timeout = timeout
         self.memory_bytes = memory_bytes
+        self.slowest_load = 0.0  # seconds from a worker's start to its "ready", the longest seen
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
@@ -380,7 +387,10 @@ class WorkerPool:
             try:
                 return await asyncio.wait_for(self._idle.get(), min(remaining, SPARE_AFTER_SECONDS))
             except TimeoutError:
-                if len(self._all) < self.max_size and not self._closed:
+                # one spare at a time: at the corpus's size a worker loads the store for tens
+                # of seconds and a GB, and spares started together only slow each other down
+                loading = any(worker.loading() for worker in self._all)
+                if len(self._all) < self.max_size and not self._closed and not loading:
                     self._idle.put_nowait(self._spawn())
 
     def _give_back(self, worker: _Worker) -> None:
@@ -418,13 +428,16 @@ class WorkerPool:
     async def _started(self, worker: _Worker, deadline: float) -> None:
         if worker.ready:
             return
-        startup = max(WORKER_STARTUP_TIMEOUT, deadline - time.monotonic())
+        # a worker may take a few times the slowest load seen so far (a large store, loads
+        # running side by side), and never less than WORKER_STARTUP_TIMEOUT
+        startup = max(WORKER_STARTUP_TIMEOUT, 3 * self.slowest_load, deadline - time.monotonic())
         try:
             if not await _readable(worker.conn, startup) or worker.conn.recv() != "ready":
                 raise self._failed(worker, "while starting")
         except (EOFError, OSError) as error:
             raise self._failed(worker, "while starting") from error
         worker.ready = True
+        self.slowest_load = max(self.slowest_load, time.monotonic() - worker.started)
         worker.holding = _resident_bytes(worker.process.pid or 0)
 
     async def _ask(self, worker: _Worker, job: Job, deadline: float) -> Outcome:
